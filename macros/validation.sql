@@ -88,3 +88,21 @@
             {%- endfor %}
     )
 {%- endmacro %}
+
+{#-
+    The quarantine verdict for every row of `relation`: all its columns plus
+    `survivor_rank` (1 = the row kept for its key) and `quarantine_reason`:
+    the row's failed check, 'duplicate' for a clean row that lost to a later
+    delivery of the same key, or null for the one clean row kept per key.
+-#}
+{% macro quarantine_verdict(relation, key_columns, failed_check='invalid_reason', tie_breakers=[]) -%}
+    select
+        *,
+        coalesce({{ failed_check }}, case when survivor_rank > 1 then 'duplicate' end) as quarantine_reason
+    from (
+        select
+            *,
+            {{ survivor_rank(key_columns, failed_check, tie_breakers) }} as survivor_rank
+        from {{ relation }}
+    ) as ranked
+{%- endmacro %}
