@@ -1,0 +1,58 @@
+# Audience Warehouse: `make build` sets everything up, `make test` checks everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+# The default dataset: how many people to simulate and the random seed.
+CUSTOMERS ?= 20000
+SEED ?= 42
+RAW_DIR ?= data/raw
+WAREHOUSE ?= audience.duckdb
+
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_PROJECT_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+.PHONY: help build data dbt-build test lint lock clean
+
+help:
+	@echo "make build   create .venv, install pinned dependencies, generate the default dataset, dbt build"
+	@echo "make test    the whole test suite (dbt build + dbt tests on a small dataset, pytest, ruff)"
+	@echo "make data    regenerate the default dataset only (CUSTOMERS=$(CUSTOMERS) SEED=$(SEED))"
+	@echo "make lock    re-pin requirements.lock from the current .venv"
+	@echo "make clean   remove the warehouse, generated data and dbt artefacts"
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+data: $(BIN)/.installed
+	$(BIN)/python -m audience generate --customers $(CUSTOMERS) --seed $(SEED) --out $(RAW_DIR)
+
+dbt-build: $(BIN)/.installed
+	AUDIENCE_RAW_DIR=$(RAW_DIR) AUDIENCE_DUCKDB_PATH=$(WAREHOUSE) $(BIN)/dbt build
+	@echo
+	@echo "Warehouse ready: $(abspath $(WAREHOUSE))"
+	@echo "Open it with:    $(BIN)/python -c \"import duckdb; duckdb.connect('$(WAREHOUSE)', read_only=True).sql('show all tables').show()\""
+
+build: data dbt-build
+
+test: $(BIN)/.installed lint
+	$(BIN)/pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check src tests_py
+
+lock: $(BIN)/.installed
+	{ echo "# Exact versions installed by 'make build' (regenerate with 'make lock')."; \
+	  $(BIN)/pip freeze --exclude-editable | grep -v '^audience-warehouse'; } > requirements.lock
+
+clean:
+	rm -rf target logs data $(WAREHOUSE) $(WAREHOUSE).wal $(WAREHOUSE).tmp .pytest_cache

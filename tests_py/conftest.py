@@ -1,0 +1,75 @@
+"""Shared fixtures: a small generated dataset and a warehouse built from it by dbt."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from audience.generate import config_with, generate
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+DBT = str(Path(sys.executable).with_name("dbt"))
+TEST_CUSTOMERS = int(os.environ.get("AUDIENCE_TEST_CUSTOMERS", "5000"))
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """A dbt build of the project on a generated dataset."""
+
+    raw_dir: Path
+    path: Path
+    manifest: dict
+    build: subprocess.CompletedProcess
+    run_results: dict
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.path), read_only=True)
+
+    def query(self, sql: str) -> list[tuple]:
+        with self.connect() as con:
+            return con.execute(sql).fetchall()
+
+
+def dbt_env(raw_dir: Path, warehouse: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DBT_PROFILES_DIR=str(PROJECT_DIR),
+        DBT_PROJECT_DIR=str(PROJECT_DIR),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        AUDIENCE_RAW_DIR=str(raw_dir),
+        AUDIENCE_DUCKDB_PATH=str(warehouse),
+        **extra,
+    )
+    return env
+
+
+def run_dbt(args: list[str], raw_dir: Path, warehouse: Path, target_path: Path, **extra: str) -> subprocess.CompletedProcess:
+    """Run a dbt command against the project with its own warehouse and artefacts."""
+    return subprocess.run(
+        [DBT, *args, "--target-path", str(target_path), "--log-path", str(target_path / "logs")],
+        cwd=PROJECT_DIR,
+        env=dbt_env(raw_dir, warehouse, **extra),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """Generate a small dataset and `dbt build` the whole project on it, once per session."""
+    root = tmp_path_factory.mktemp("warehouse")
+    raw_dir = root / "raw"
+    manifest = generate(config_with(customers=TEST_CUSTOMERS, seed=7), raw_dir)
+    target = root / "target"
+    build = run_dbt(["build"], raw_dir, root / "audience.duckdb", target)
+    results_file = target / "run_results.json"
+    run_results = json.loads(results_file.read_text()) if results_file.exists() else {"results": []}
+    return Warehouse(raw_dir, root / "audience.duckdb", manifest, build, run_results)

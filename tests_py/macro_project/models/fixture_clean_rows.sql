@@ -1,0 +1,1 @@
+select * from {{ ref('fixture_counts') }} where kind = 'clean'

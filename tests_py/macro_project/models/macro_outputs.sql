@@ -1,0 +1,57 @@
+-- Each row: what a macro returns for an input, next to what it should return.
+select
+    'normalize_email' as macro_name,
+    {{ normalize_email("'  Ann.Lee@GMAIL.com '") }} as actual,
+    'ann.lee@gmail.com' as expected
+
+union all
+
+select 'normalize_email blank', {{ normalize_email("'   '") }}, null
+
+union all
+
+select 'to_utc_timestamp offset', cast({{ to_utc_timestamp("'2026-03-01T10:00:00-05:00'") }} as varchar), '2026-03-01 15:00:00'
+
+union all
+
+select 'to_utc_timestamp naive', cast({{ to_utc_timestamp("'2026-03-01 10:00:00'") }} as varchar), '2026-03-01 10:00:00'
+
+union all
+
+select 'to_utc_timestamp garbage', cast({{ to_utc_timestamp("'31/12/2025 10:00'") }} as varchar), null
+
+union all
+
+select 'email_issue test account', {{ email_issue("'qa@mailinator.com'") }}, 'test_account'
+
+union all
+
+select 'email_issue invalid', {{ email_issue("'qa@mailinator'") }}, 'invalid_email'
+
+union all
+
+select 'email_issue missing required', {{ email_issue("cast(null as varchar)") }}, 'invalid_email'
+
+union all
+
+select 'email_issue missing optional', {{ email_issue("cast(null as varchar)", required=false) }}, null
+
+union all
+
+select 'timestamp_issue future',
+    {{ timestamp_issue("'2026-03-03T00:00:00Z'", "timestamp '2026-03-01 00:00:00'") }}, 'future_timestamp'
+
+union all
+
+select 'timestamp_issue within tolerance',
+    {{ timestamp_issue("'2026-03-01T23:00:00Z'", "timestamp '2026-03-01 00:00:00'") }}, null
+
+union all
+
+select 'timestamp_issue missing', {{ timestamp_issue("'  '", "timestamp '2026-03-01 00:00:00'") }}, 'missing_timestamp'
+
+union all
+
+select 'surrogate_key is null-safe and ordered',
+    cast({{ surrogate_key(["cast(null as varchar)", "'x'"]) }} = {{ surrogate_key(["'x'", "cast(null as varchar)"]) }} as varchar),
+    'false'

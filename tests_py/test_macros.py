@@ -1,0 +1,59 @@
+"""Our macros and generic tests, run by dbt on fixtures with known defects (tests_py/macro_project)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import DBT, PROJECT_DIR, dbt_env
+
+MACRO_PROJECT = PROJECT_DIR / "tests_py" / "macro_project"
+
+# Failing rows each generic test must find in the fixtures. Each test is
+# configured with error_if/warn_if "!=N", so it passes only on exactly N.
+EXPECTED_FAILURES = {
+    "valid_email": 5,
+    "non_negative": 1,
+    "accepted_range_fixture_numbers_rate__1__0": 2,
+    "rate_exclusive_range": 4,
+    "score_min_only": 1,
+    "expression_is_true_fixture_numbers_amount_0": 2,
+    "expression_with_where": 1,
+    "unique_combination_of_columns_fixture_numbers_rate": 0,
+    "kind_is_not_unique": 1,
+    "reconciles_when_balanced": 0,
+    "reconciles_catches_a_lost_row": 1,
+    "every_macro_returns_what_it_should": 0,
+}
+
+
+@pytest.fixture(scope="module")
+def macro_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    root = tmp_path_factory.mktemp("macro_project")
+    target = root / "target"
+    result = subprocess.run(
+        [DBT, "build", "--project-dir", str(MACRO_PROJECT), "--target-path", str(target),
+         "--log-path", str(target / "logs")],
+        cwd=MACRO_PROJECT,
+        env=dbt_env(root, root / "macros.duckdb"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    results = json.loads((Path(target) / "run_results.json").read_text())["results"]
+    nodes = json.loads((Path(target) / "manifest.json").read_text())["nodes"]
+    return {r["unique_id"]: {**r, "config": nodes[r["unique_id"]]["config"]} for r in results}
+
+
+@pytest.mark.parametrize(("test_name", "failures"), sorted(EXPECTED_FAILURES.items()))
+def test_generic_test_finds_exactly_the_bad_rows(macro_run: dict[str, dict], test_name: str, failures: int) -> None:
+    matches = [r for uid, r in macro_run.items() if uid.startswith("test.") and uid.split(".")[2].startswith(test_name)]
+    assert len(matches) == 1, f"{test_name}: {sorted(macro_run)}"
+    test = matches[0]
+    thresholds = {test["config"]["error_if"].replace(" ", ""), test["config"]["warn_if"].replace(" ", "")}
+    assert thresholds == {f"!={failures}"}
+    assert test["status"] == "pass", test.get("message")
