@@ -50,7 +50,9 @@ def dbt_env(raw_dir: Path, warehouse: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_dbt(args: list[str], raw_dir: Path, warehouse: Path, target_path: Path, **extra: str) -> subprocess.CompletedProcess:
+def run_dbt(
+    args: list[str], raw_dir: Path, warehouse: Path, target_path: Path, **extra: str
+) -> subprocess.CompletedProcess:
     """Run a dbt command against the project with its own warehouse and artefacts."""
     return subprocess.run(
         [DBT, *args, "--target-path", str(target_path), "--log-path", str(target_path / "logs")],

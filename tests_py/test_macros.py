@@ -35,8 +35,16 @@ def macro_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     root = tmp_path_factory.mktemp("macro_project")
     target = root / "target"
     result = subprocess.run(
-        [DBT, "build", "--project-dir", str(MACRO_PROJECT), "--target-path", str(target),
-         "--log-path", str(target / "logs")],
+        [
+            DBT,
+            "build",
+            "--project-dir",
+            str(MACRO_PROJECT),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target / "logs"),
+        ],
         cwd=MACRO_PROJECT,
         env=dbt_env(root, root / "macros.duckdb"),
         capture_output=True,

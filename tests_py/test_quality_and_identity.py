@@ -44,8 +44,16 @@ def test_injected_defects_are_present_in_the_test_data(warehouse: Warehouse) -> 
     """Guards the test above against passing vacuously on a dataset without defects."""
     orders = warehouse.manifest["quarantine"]["shop_orders"]
     expected = {
-        "duplicate", "invalid_email", "test_account", "missing_timestamp", "unparseable_timestamp",
-        "future_timestamp", "non_positive_amount", "unknown_currency", "orphan_shop_customer", "missing_key",
+        "duplicate",
+        "invalid_email",
+        "test_account",
+        "missing_timestamp",
+        "unparseable_timestamp",
+        "future_timestamp",
+        "non_positive_amount",
+        "unknown_currency",
+        "orphan_shop_customer",
+        "missing_key",
     }
     assert expected <= set(orders)
     assert all(count > 0 for count in orders.values())
@@ -56,11 +64,16 @@ def test_every_raw_row_is_clean_or_quarantined(warehouse: Warehouse, raw_table: 
     source_name, source_table = SOURCE_OF_RAW_TABLE[raw_table]
     raw_rows = warehouse.query(f"select count(*) from '{warehouse.raw_dir / raw_table}.parquet'")[0][0]
     model = {
-        "crm_contacts": "int_contacts_validated", "shop_customers": "int_shop_customers_validated",
-        "shop_orders": "int_orders_validated", "shop_order_items": "int_order_items_validated",
-        "products": "int_products_validated", "esp_campaigns": "int_campaigns_validated",
-        "esp_email_events": "int_email_events_validated", "web_events": "int_web_events_validated",
-        "consent_events": "int_consent_events_validated", "deletion_requests": "int_deletion_requests_validated",
+        "crm_contacts": "int_contacts_validated",
+        "shop_customers": "int_shop_customers_validated",
+        "shop_orders": "int_orders_validated",
+        "shop_order_items": "int_order_items_validated",
+        "products": "int_products_validated",
+        "esp_campaigns": "int_campaigns_validated",
+        "esp_email_events": "int_email_events_validated",
+        "web_events": "int_web_events_validated",
+        "consent_events": "int_consent_events_validated",
+        "deletion_requests": "int_deletion_requests_validated",
     }[raw_table]
     clean = warehouse.query(f"select count(*) from intermediate.{model} where quarantine_reason is null")[0][0]
     quarantined = warehouse.query(
@@ -82,7 +95,7 @@ def test_differently_cased_and_padded_emails_resolve_to_one_customer(warehouse: 
     noisy = warehouse.query(
         f"""
         select count(*)
-        from '{warehouse.raw_dir / 'shop_customers'}.parquet'
+        from '{warehouse.raw_dir / "shop_customers"}.parquet'
         where email <> lower(trim(email))
         """
     )[0][0]

@@ -1,0 +1,242 @@
+"""The raw-data generator: determinism, incremental supersets, defect rates, scale, helpers."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+
+from audience.generate import (
+    RAW_TABLES,
+    DefectRates,
+    GeneratorConfig,
+    TimeWarp,
+    assign_defects,
+    config_with,
+    expected_quarantine,
+    generate,
+    group_cumsum,
+    group_rank,
+    seasonal_intensity,
+    stream,
+)
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {t: hashlib.sha256((folder / f"{t}.parquet").read_bytes()).hexdigest() for t in RAW_TABLES}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("small")
+    return out, generate(config_with(customers=3000, seed=11), out)
+
+
+def test_same_seed_gives_identical_files(small: tuple[Path, dict], tmp_path: Path) -> None:
+    folder, _ = small
+    generate(config_with(customers=3000, seed=11), tmp_path)
+    assert digest(tmp_path) == digest(folder)
+
+
+def test_another_seed_gives_other_data(small: tuple[Path, dict], tmp_path: Path) -> None:
+    folder, _ = small
+    generate(config_with(customers=3000, seed=12), tmp_path)
+    changed = {t for t, h in digest(tmp_path).items() if h != digest(folder)[t]}
+    assert changed >= set(RAW_TABLES) - {"products"}
+
+
+def test_a_later_cutoff_only_adds_rows(small: tuple[Path, dict], tmp_path: Path) -> None:
+    """What an incremental load sees: the next day's extract contains every earlier row unchanged."""
+    folder, _ = small
+    generate(config_with(customers=3000, seed=11, end_date="2026-11-01"), tmp_path)
+    con = duckdb.connect()
+    for table in RAW_TABLES:
+        earlier, later = folder / f"{table}.parquet", tmp_path / f"{table}.parquet"
+        missing = con.execute(f"select count(*) from (select * from '{earlier}' except all select * from '{later}')")
+        assert missing.fetchall()[0][0] == 0, table
+    grown = con.execute(f"select count(*) from '{tmp_path / 'esp_email_events.parquet'}'").fetchall()[0][0]
+    assert grown > con.execute(f"select count(*) from '{folder / 'esp_email_events.parquet'}'").fetchall()[0][0]
+
+
+def test_every_table_has_its_contract_columns(small: tuple[Path, dict]) -> None:
+    folder, _ = small
+    required = {
+        "crm_contacts": "contact_id email first_name last_name birth_date city region country created_at updated_at",
+        "shop_customers": "shop_customer_id email first_name last_name accepts_marketing created_at updated_at",
+        "shop_orders": "order_id shop_customer_id email ordered_at status currency total_amount discount_amount",
+        "shop_order_items": "order_item_id order_id product_id quantity unit_price",
+        "products": "product_id product_name category price",
+        "esp_campaigns": "campaign_id campaign_name subject variant campaign_type sent_at",
+        "esp_email_events": "event_id campaign_id email event_type occurred_at url",
+        "web_events": "event_id session_id anonymous_id email event_type product_id page_url search_query "
+        "device_type occurred_at",
+        "consent_events": "email channel status source occurred_at",
+        "deletion_requests": "email requested_at",
+    }
+    con = duckdb.connect()
+    for table, columns in required.items():
+        found = {row[0] for row in con.execute(f"describe select * from '{folder / table}.parquet'").fetchall()}
+        assert set(columns.split()) | {"_loaded_at"} <= found, table
+
+
+def test_defect_rates_measured_in_the_raw_files(small: tuple[Path, dict]) -> None:
+    """Count defects straight from the Parquet text, independently of dbt and of the manifest."""
+    folder, _ = small
+    rates = DefectRates()
+    con = duckdb.connect()
+    orders = f"'{folder / 'shop_orders.parquet'}'"
+    n = con.execute(f"select count(*) from {orders}").fetchall()[0][0]
+    measured = dict(
+        zip(
+            ["missing_timestamp", "unparseable_timestamp", "non_positive_amount", "unknown_currency", "missing_key"],
+            con.execute(
+                f"""
+                select
+                    count(*) filter (where ordered_at is null),
+                    count(*) filter (where ordered_at is not null and try_cast(ordered_at as timestamptz) is null),
+                    count(*) filter (where total_amount <= 0),
+                    count(*) filter (where currency not in ('USD', 'EUR', 'GBP', 'CAD')),
+                    count(*) filter (where order_id is null)
+                from {orders}
+                """
+            ).fetchall()[0],
+            strict=True,
+        )
+    )
+    for defect, count in measured.items():
+        # Defects are drawn among non-test rows before re-deliveries are appended: allow 20%.
+        assert count / n == pytest.approx(getattr(rates, defect), rel=0.2), defect
+    events = f"'{folder / 'esp_email_events.parquet'}'"
+    total, distinct = con.execute(f"select count(*), count(distinct event_id) from {events}").fetchall()[0]
+    assert (total - distinct) / total == pytest.approx(rates.duplicate, rel=0.2)
+
+
+def test_messiness_of_emails_and_currencies(small: tuple[Path, dict]) -> None:
+    folder, _ = small
+    con = duckdb.connect()
+    noisy, total = con.execute(
+        f"select count(*) filter (where email <> lower(trim(email))), count(*) "
+        f"from '{folder / 'shop_customers.parquet'}'"
+    ).fetchall()[0]
+    assert noisy / total == pytest.approx(DefectRates().email_format_noise, rel=0.3)
+    currencies = {
+        r[0] for r in con.execute(f"select distinct currency from '{folder / 'shop_orders.parquet'}'").fetchall()
+    }
+    assert {"USD", "EUR", "GBP", "CAD"} <= currencies
+    guests = con.execute(
+        f"select avg(case when shop_customer_id is null then 1 else 0 end) from '{folder / 'shop_orders.parquet'}'"
+    ).fetchall()[0][0]
+    assert 0.1 < guests < 0.6
+
+
+def test_ab_variant_b_really_lifts_opens(tmp_path: Path) -> None:
+    generate(config_with(customers=20000, seed=3), tmp_path)
+    rates = dict(
+        duckdb.connect()
+        .execute(
+            f"""
+            select c.variant, count(distinct e.email || e.campaign_id) filter (where e.event_type = 'open')
+                / count(*) filter (where e.event_type = 'delivered')
+            from '{tmp_path / "esp_email_events.parquet"}' as e
+            inner join '{tmp_path / "esp_campaigns.parquet"}' as c using (campaign_id)
+            where c.variant in ('A', 'B')
+            group by 1
+            """
+        )
+        .fetchall()
+    )
+    assert rates["B"] / rates["A"] == pytest.approx(GeneratorConfig().variant_b_open_lift, abs=0.05)
+
+
+def test_rows_scale_linearly_with_customers(tmp_path: Path, small: tuple[Path, dict]) -> None:
+    _, manifest = small
+    bigger = generate(config_with(customers=12000, seed=11), tmp_path)
+    for table in ("crm_contacts", "shop_orders", "esp_email_events", "web_events"):
+        assert bigger["rows"][table] / manifest["rows"][table] == pytest.approx(4.0, rel=0.15), table
+
+
+def test_orders_show_seasonality(small: tuple[Path, dict]) -> None:
+    folder, _ = small
+    by_month = dict(
+        duckdb.connect()
+        .execute(
+            f"""
+            select month(try_cast(ordered_at as timestamptz)), count(*)
+            from '{folder / "shop_orders.parquet"}'
+            where try_cast(ordered_at as timestamptz) between '2024-11-01' and '2025-10-31'
+            group by 1
+            """
+        )
+        .fetchall()
+    )
+    assert by_month[12] > 1.2 * by_month[6]
+
+
+def test_cli_writes_all_tables(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "audience", "generate", "--customers", "300", "--seed", "5", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert {p.stem for p in tmp_path.glob("*.parquet")} == set(RAW_TABLES)
+    assert (tmp_path / "_manifest.json").exists()
+
+
+def test_config_rejects_inconsistent_dates() -> None:
+    with pytest.raises(ValueError, match="dates"):
+        config_with(end_date="2027-06-01")
+    with pytest.raises(ValueError, match="customers"):
+        config_with(customers=0)
+    assert config_with(end_date="2026-09-30").end_date == date(2026, 9, 30)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def test_group_cumsum_restarts_per_group() -> None:
+    values = np.array([1.0, 2.0, 3.0, 10.0, 5.0, 5.0])
+    counts = np.array([3, 0, 1, 2])
+    assert group_cumsum(values, counts).tolist() == [1.0, 3.0, 6.0, 10.0, 5.0, 10.0]
+
+
+def test_group_rank_counts_within_groups() -> None:
+    assert group_rank(np.array([2, 0, 3, 1])).tolist() == [0, 1, 0, 1, 2, 0]
+
+
+def test_assign_defects_is_disjoint_and_exact() -> None:
+    eligible = np.ones(10_000, bool)
+    eligible[:1000] = False
+    codes = assign_defects(stream(1, "t"), eligible, {"a": 0.01, "b": 0.02, "c": 0.005})
+    assert (codes[:1000] == 0).all()
+    assert [(codes == k).sum() for k in (1, 2, 3)] == [100, 200, 50]
+
+
+def test_expected_quarantine_counts_by_hand() -> None:
+    reason = np.array(["", "", "invalid_email", "", "", ""], dtype=object)
+    key = np.array([1, 1, 2, 3, 3, 4])
+    loaded = np.array([0.0, 1.0, 1.0, 1.0, 2.0, 9.0])
+    # Key 1 twice (1 duplicate), key 3 twice (1 duplicate); row 6 lands after the cut-off.
+    assert expected_quarantine(reason, key, loaded, cutoff=5.0) == {"duplicate": 2, "invalid_email": 1}
+
+
+def test_time_warp_round_trips_and_keeps_the_calendar_span() -> None:
+    warp = TimeWarp.build(date(2024, 1, 1), 730)
+    t = np.linspace(0, 730, 50)
+    assert np.allclose(warp.to_calendar(warp.to_operational(t)), t)
+    assert warp.to_operational(np.array([730.0]))[0] == pytest.approx(730.0)
+
+
+def test_seasonal_intensity_peaks_in_late_autumn() -> None:
+    intensity = seasonal_intensity(date(2024, 1, 1), 366)
+    assert intensity.mean() == pytest.approx(1.0)
+    november_december = intensity[305:366].mean()
+    june = intensity[152:182].mean()
+    assert november_december > 1.3 * june
