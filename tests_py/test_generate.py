@@ -21,6 +21,7 @@ from audience.generate import (
     config_with,
     expected_quarantine,
     generate,
+    reason_code,
     group_cumsum,
     group_rank,
     seasonal_intensity,
@@ -220,7 +221,7 @@ def test_assign_defects_is_disjoint_and_exact() -> None:
 
 
 def test_expected_quarantine_counts_by_hand() -> None:
-    reason = np.array(["", "", "invalid_email", "", "", ""], dtype=object)
+    reason = np.array([0, 0, reason_code("invalid_email"), 0, 0, 0], dtype=np.int8)
     key = np.array([1, 1, 2, 3, 3, 4])
     loaded = np.array([0.0, 1.0, 1.0, 1.0, 2.0, 9.0])
     # Key 1 twice (1 duplicate), key 3 twice (1 duplicate); row 6 lands after the cut-off.

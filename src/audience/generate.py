@@ -52,6 +52,32 @@ RAW_TABLES: tuple[str, ...] = (
 )
 
 
+# Quarantine reason codes the generator can cause; code 0 means a clean row.
+# Rows carry the code (int8); DuckDB sees the names through a dictionary array.
+REASONS: tuple[str, ...] = (
+    "",
+    "missing_key",
+    "invalid_email",
+    "test_account",
+    "missing_timestamp",
+    "unparseable_timestamp",
+    "future_timestamp",
+    "non_positive_amount",
+    "unknown_currency",
+    "unknown_event_type",
+    "orphan_shop_customer",
+    "orphan_order",
+    "orphan_product",
+    "orphan_campaign",
+    "parent_order_quarantined",
+)
+CLEAN = 0
+
+
+def reason_code(name: str) -> int:
+    return REASONS.index(name)
+
+
 @dataclass(frozen=True)
 class DefectRates:
     """Share of rows that get each defect, per table.
@@ -677,7 +703,6 @@ class RawWriter:
                 select * exclude (_load_day), ts(_load_day) as _loaded_at
                 from ({select_sql})
                 where _load_day < {cutoff}
-                order by _loaded_at
             ) to '{path}' (format parquet, compression zstd)
         """).fetchall()
         return self.con.execute(f"select count(*) from '{path}'").fetchall()[0][0]
@@ -709,14 +734,15 @@ def duplicate_rows(rng: np.random.Generator, eligible: np.ndarray, rate: float) 
 def expected_quarantine(reason: np.ndarray, key: np.ndarray, loaded: np.ndarray, cutoff: float) -> dict[str, int]:
     """Quarantine counts by reason that the warehouse must find among the written rows.
 
-    ``reason`` is '' for rows without a defect. Among the rest, the rows of a
-    key beyond the first are duplicates (the dedupe keeps one per key).
+    ``reason`` holds codes (0 = clean). Among clean rows, the rows of a key
+    beyond the first are duplicates (the dedupe keeps one per key). Keys are
+    non-negative integers.
     """
     written = loaded < cutoff
-    labels, counts = np.unique(reason[written], return_counts=True)
-    out = {str(label): int(count) for label, count in zip(labels, counts, strict=True) if label}
-    valid = written & (reason == "")
-    duplicates = int(valid.sum() - len(np.unique(key[valid])))
+    counts = np.bincount(reason[written], minlength=len(REASONS))
+    out = {REASONS[code]: int(count) for code, count in enumerate(counts) if code != CLEAN and count}
+    valid = written & (reason == CLEAN)
+    duplicates = int(valid.sum() - np.count_nonzero(np.bincount(key[valid])))
     if duplicates:
         out["duplicate"] = duplicates
     return dict(sorted(out.items()))
@@ -733,7 +759,7 @@ class Landing:
 
     def with_duplicates(self, rng: np.random.Generator, rate: float) -> Landing:
         """Append re-delivered copies of clean rows, landing a little later."""
-        dups = duplicate_rows(rng, self.reason == "", rate)
+        dups = duplicate_rows(rng, self.reason == CLEAN, rate)
         later = self.load_day[dups] + rng.uniform(0.01, 2.0, len(dups))
 
         def extend(values: np.ndarray) -> np.ndarray:
@@ -747,7 +773,7 @@ class Landing:
     def arrow_columns(self) -> dict[str, np.ndarray]:
         cols = dict(self.columns)
         cols.setdefault("src_row", np.arange(len(self.key)))
-        cols["defect"] = self.reason.astype(str)
+        cols["defect"] = pa.DictionaryArray.from_arrays(pa.array(self.reason, pa.int8()), pa.array(REASONS))
         cols["_load_day"] = self.load_day
         return cols
 
@@ -755,13 +781,16 @@ class Landing:
 def label_defects(
     rng: np.random.Generator, eligible: np.ndarray, rates: dict[str, float], base: np.ndarray | None = None
 ) -> np.ndarray:
-    """Reason labels: '' for clean rows, else the injected defect's reason code."""
-    names = list(rates)
-    codes = assign_defects(rng, eligible, rates)
-    labels = np.array(["", *names], dtype=object)[codes]
+    """Reason codes: ``base`` where it has one, else the injected defect's code, else clean."""
+    lookup = np.array([CLEAN, *(reason_code(name) for name in rates)], dtype=np.int8)
+    codes = lookup[assign_defects(rng, eligible, rates)]
     if base is not None:
-        labels = np.where(base != "", base, labels)
-    return labels
+        codes = np.where(base != CLEAN, base, codes).astype(np.int8)
+    return codes
+
+
+def test_account_codes(is_test: np.ndarray) -> np.ndarray:
+    return np.where(is_test, reason_code("test_account"), CLEAN).astype(np.int8)
 
 
 def timestamp_defects(d: DefectRates) -> dict[str, float]:
@@ -811,7 +840,7 @@ class Generator:
         self.expected[table] = expected_quarantine(reason, landing.key, landing.load_day, self.cfg.cutoff_days)
         self.writer.con.unregister("landing")
         if identifies is not None:
-            clean = identifies & (landing.reason == "") & (landing.load_day < self.cfg.cutoff_days)
+            clean = identifies & (landing.reason == CLEAN) & (landing.load_day < self.cfg.cutoff_days)
             self.seen[landing.columns["person"][clean]] = True
 
     def noise_sql(self, email: str, salt: str) -> str:
@@ -883,9 +912,9 @@ class Generator:
         person = np.repeat(members, versions)
         version = group_rank(versions)
         updated = np.repeat(p.acquired_at[members], versions) + version * rng.uniform(5, 200, len(person))
-        base = np.where(p.is_test[person], "test_account", "").astype(object)
+        base = test_account_codes(p.is_test[person])
         rates = {"invalid_email": self.d.invalid_email, **timestamp_defects(self.d)}
-        reason = label_defects(rng, base == "", rates, base)
+        reason = label_defects(rng, base == CLEAN, rates, base)
         landing = Landing(
             {"person": person, "version": version, "updated_day": updated, "moved": rng.random(len(person)) < 0.5},
             key=person,
@@ -929,9 +958,9 @@ class Generator:
         version = group_rank(versions)
         created = self.account_created_at()[person]
         updated = created + version * rng.uniform(1, 300, len(person))
-        base = np.where(p.is_test[person], "test_account", "").astype(object)
+        base = test_account_codes(p.is_test[person])
         rates = {"invalid_email": self.d.invalid_email, **timestamp_defects(self.d)}
-        reason = label_defects(rng, base == "", rates, base)
+        reason = label_defects(rng, base == CLEAN, rates, base)
         subscribed = np.isfinite(p.subscribed_at[person]) & (p.unsubscribed_at[person] > updated)
         landing = Landing(
             {
@@ -992,7 +1021,7 @@ class Generator:
                 "updated_day": updated,
             },
             key=product,
-            reason=np.full(len(product), "", dtype=object),
+            reason=np.zeros(len(product), np.int8),
             load_day=sync_time(rng, updated, 0.0, 1.0),
         ).with_duplicates(rng, self.d.duplicate)
         self.land(
@@ -1047,7 +1076,7 @@ class Generator:
         status = np.where(version == 0, 0, o.status[order])
         updated = np.where(version == 0, o.ordered_at[order], o.status_changed_at[order])
         is_test = p.is_test[o.person[order]]
-        base = np.where(is_test, "test_account", "").astype(object)
+        base = test_account_codes(is_test)
         rates = {
             "missing_key": self.d.missing_key,
             "invalid_email": self.d.invalid_email,
@@ -1055,9 +1084,9 @@ class Generator:
             "non_positive_amount": self.d.non_positive_amount,
             "unknown_currency": self.d.unknown_currency,
         }
-        reason = label_defects(rng, base == "", rates, base)
+        reason = label_defects(rng, base == CLEAN, rates, base)
         account = ~o.is_guest[order]
-        reason = label_defects(rng, (reason == "") & account, {"orphan_shop_customer": self.d.orphan_reference}, reason)
+        reason = label_defects(rng, (reason == CLEAN) & account, {"orphan_shop_customer": self.d.orphan_reference}, reason)
         landing = Landing(
             {
                 "order": order,
@@ -1109,13 +1138,13 @@ class Generator:
         exists = np.zeros(n_orders, bool)
         exists[landing.key[written & has_id]] = True
         valid = np.zeros(n_orders, bool)
-        valid[landing.key[written & (landing.reason == "")]] = True
+        valid[landing.key[written & (landing.reason == CLEAN)]] = True
         first_load = np.full(n_orders, np.inf)
         np.minimum.at(first_load, landing.key, landing.load_day)
         n_items = len(item_order)
         clean_parent = np.zeros(n_orders, bool)
         clean_parent[np.unique(landing.key)] = True
-        dirty = np.unique(landing.key[landing.reason != ""])
+        dirty = np.unique(landing.key[landing.reason != CLEAN])
         clean_parent[dirty] = False
         irng = self.rng("items-landing")
         item_rates = {
@@ -1140,8 +1169,9 @@ class Generator:
         # What the warehouse should conclude also depends on the parent order
         # as loaded by the cut-off; that never changes the raw rows themselves.
         parent = items.columns["order"]
-        expected = np.where((items.reason == "") & ~exists[parent], "orphan_order", items.reason)
-        expected = np.where((expected == "") & ~valid[parent], "parent_order_quarantined", expected).astype(object)
+        expected = np.where((items.reason == CLEAN) & ~exists[parent], reason_code("orphan_order"), items.reason)
+        expected = np.where((expected == CLEAN) & ~valid[parent], reason_code("parent_order_quarantined"), expected)
+        expected = expected.astype(np.int8)
         self.land(
             "shop_order_items",
             items,
@@ -1180,7 +1210,7 @@ class Generator:
                 "sent_day": campaigns.sent_at,
             },
             key=np.arange(n_msg),
-            reason=np.full(n_msg, "", dtype=object),
+            reason=np.zeros(n_msg, np.int8),
             load_day=sync_time(rng, created, 0.0),
         ).with_duplicates(rng, self.d.duplicate)
         subjects = {
@@ -1220,14 +1250,14 @@ class Generator:
         # Events are recorded by time; ids follow that order like an ESP's would.
         order = np.argsort(events.occurred_at, kind="stable")
         person = events.person[order]
-        base = np.where(p.is_test[person], "test_account", "").astype(object)
+        base = test_account_codes(p.is_test[person])
         rates = {
             "missing_key": self.d.missing_key,
             **timestamp_defects(self.d),
             "unknown_event_type": self.d.unknown_event_type,
             "orphan_campaign": self.d.orphan_reference,
         }
-        reason = label_defects(erng, base == "", rates, base)
+        reason = label_defects(erng, base == CLEAN, rates, base)
         occurred = events.occurred_at[order]
         self.email_event_count = n
         landing = Landing(
@@ -1285,9 +1315,9 @@ class Generator:
         known = web.visitor < p.n
         logged = web.logged_in & known
         person = np.where(known, web.visitor, 0)
-        base = np.where(logged & p.is_test[person], "test_account", "").astype(object)
+        base = test_account_codes(logged & p.is_test[person])
         rates = {"missing_key": self.d.missing_key, **timestamp_defects(self.d)}
-        reason = label_defects(rng, base == "", rates, base)
+        reason = label_defects(rng, base == CLEAN, rates, base)
         landing = Landing(
             {
                 "event": np.arange(n),
@@ -1362,13 +1392,13 @@ class Generator:
             ]
         )
         at_checkout = p.is_buyer[person] & p.has_account[person]
-        base = np.where(p.is_test[person], "test_account", "").astype(object)
+        base = test_account_codes(p.is_test[person])
         rates = {
             "invalid_email": self.d.invalid_email,
             "missing_timestamp": self.d.missing_timestamp,
             "unparseable_timestamp": self.d.unparseable_timestamp,
         }
-        reason = label_defects(rng, base == "", rates, base)
+        reason = label_defects(rng, base == CLEAN, rates, base)
         landing = Landing(
             {
                 "person": person,
@@ -1430,7 +1460,7 @@ class Generator:
             inner join person_emails as p on landing.person = p.person
         """,
         )
-        written = (landing.reason == "") & (landing.load_day < self.cfg.cutoff_days)
+        written = (landing.reason == CLEAN) & (landing.load_day < self.cfg.cutoff_days)
         self.erased = np.zeros(p.n, bool)
         self.erased[landing.columns["person"][written]] = True
 
