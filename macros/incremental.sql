@@ -1,0 +1,29 @@
+{#-
+    Where an incremental run starts reading: the latest _loaded_at already in
+    the model minus the var incremental_lookback_hours. Rows loaded since then
+    are re-processed; delete+insert on the unique key keeps that idempotent.
+-#}
+{% macro incremental_window_start(column='_loaded_at') -%}
+    (
+        select {{ dbt.dateadd('hour', -1 * var('incremental_lookback_hours'), 'max(' ~ column ~ ')') }}
+        from {{ this }}
+    )
+{%- endmacro %}
+
+{#-
+    Post-hook for facts: remove rows of people who asked to be erased, also
+    when their request arrives after the rows were loaded. `columns` maps an
+    identity type of int_erased_identities (customer_id, anonymous_id) to the
+    column holding it.
+-#}
+{% macro delete_erased_rows(columns) -%}
+    delete from {{ this }}
+    where {% for identity_type, column in columns.items() -%}
+        {{ column }} in (
+            select identity_value
+            from {{ ref('int_erased_identities') }}
+            where identity_type = '{{ identity_type }}'
+        )
+        {{- " or " if not loop.last }}
+    {% endfor %}
+{%- endmacro %}

@@ -1,0 +1,83 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='session_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook="delete from {{ this }} where session_id not in (select session_id from {{ ref('fct_web_events') }})"
+    )
+}}
+
+{#-
+    One row per web session (the tracker's session id), summarized from its
+    events. An incremental run re-summarizes every session with an event
+    loaded since the window start.
+-#}
+
+with
+
+web_events as (
+
+    select * from {{ ref('fct_web_events') }}
+
+),
+
+{% if is_incremental() %}
+changed_sessions as (
+
+    select distinct session_id
+    from web_events
+    where _loaded_at >= {{ incremental_window_start() }}
+
+),
+{% endif %}
+
+session_events as (
+
+    select
+        web_events.*,
+        row_number() over (
+            partition by web_events.session_id
+            order by web_events.occurred_at, web_events.web_event_id
+        ) as event_number
+
+    from web_events
+    {% if is_incremental() %}
+    inner join changed_sessions
+        on web_events.session_id = changed_sessions.session_id
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        -- ids
+        session_id,
+        max(anonymous_id) as anonymous_id,
+        max(customer_id) as logged_in_customer_id,
+
+        -- strings
+        max(case when event_number = 1 then page_url end) as landing_page_url,
+        max(case when event_number = 1 then device_type end) as device_type,
+
+        -- numerics
+        count(*) as events,
+        sum(case when event_type = 'page_view' then 1 else 0 end) as page_views,
+        sum(case when event_type = 'product_view' then 1 else 0 end) as product_views,
+        sum(case when event_type = 'add_to_cart' then 1 else 0 end) as add_to_carts,
+        sum(case when event_type = 'search' then 1 else 0 end) as searches,
+        sum(case when event_type = 'checkout' then 1 else 0 end) as checkouts,
+        {{ dbt.datediff('min(occurred_at)', 'max(occurred_at)', 'second') }} as duration_seconds,
+
+        -- timestamps
+        min(occurred_at) as started_at,
+        max(occurred_at) as ended_at,
+        max(_loaded_at) as _loaded_at
+
+    from session_events
+    group by session_id
+
+)
+
+select * from final

@@ -1,0 +1,182 @@
+{#-
+    Email and web engagement per customer as of the as-of date.
+
+    Window metrics (var engagement_windows_days, default 30/90/180) count
+    messages by send time: sent, delivered, opened (unique per message),
+    clicked (unique per message); open rate = opened / delivered, click rate
+    = clicked / delivered, click-to-open = clicked / opened; and web sessions,
+    product views and add-to-carts in the window.
+
+    Engagement tier, over the last var engagement_tier_campaigns delivered
+    messages: high when the share opened is above engagement_tier_high_above,
+    low when below engagement_tier_low_below, medium in between (both bounds
+    inclusive), none when nothing was ever delivered.
+
+    Behavioural score = sum over signals of weight * 0.5 ^ (age_days / h),
+    with weights from var behavioral_score_weights (open, click,
+    product_view, add_to_cart, purchase), age measured to the end of the
+    as-of date and h = var behavioral_score_half_life_days.
+-#}
+
+{%- set windows = var('engagement_windows_days') -%}
+{%- set weights = var('behavioral_score_weights') -%}
+
+with
+
+customers as (
+
+    select customer_id from {{ ref('customers') }}
+
+),
+
+messages as (
+
+    select * from {{ ref('int_customer_email_messages') }}
+
+),
+
+signals as (
+
+    select * from {{ ref('int_customer_engagement_events') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+message_windows as (
+
+    select
+        messages.customer_id,
+        {%- for days in windows %}
+        sum(case when messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }} then 1 else 0 end)
+            as emails_sent_{{ days }}d,
+        sum(case when messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }}
+            and messages.is_delivered then 1 else 0 end) as emails_delivered_{{ days }}d,
+        sum(case when messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }}
+            and messages.is_delivered and messages.is_opened then 1 else 0 end) as unique_opens_{{ days }}d,
+        sum(case when messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }}
+            and messages.is_delivered and messages.is_clicked then 1 else 0 end) as unique_clicks_{{ days }}d,
+        {%- endfor %}
+        max(messages.first_opened_at) as last_opened_at,
+        max(messages.first_clicked_at) as last_clicked_at
+
+    from messages
+    cross join as_of
+    group by messages.customer_id
+
+),
+
+signal_summary as (
+
+    select
+        signals.customer_id,
+        {%- for days in windows %}
+        sum(case when signals.signal_type = 'web_session' and signals.age_days <= {{ days }} then 1 else 0 end)
+            as web_sessions_{{ days }}d,
+        sum(case when signals.signal_type = 'product_view' and signals.age_days <= {{ days }} then 1 else 0 end)
+            as product_views_{{ days }}d,
+        sum(case when signals.signal_type = 'add_to_cart' and signals.age_days <= {{ days }} then 1 else 0 end)
+            as add_to_carts_{{ days }}d,
+        {%- endfor %}
+        max(signals.occurred_at) as last_engaged_at,
+        sum(
+            case signals.signal_type
+                {%- for signal_type, weight in weights.items() %}
+                when '{{ signal_type }}' then {{ weight }}
+                {%- endfor %}
+                else 0
+            end
+            * power(0.5, signals.age_days / {{ var('behavioral_score_half_life_days') }})
+        ) as behavioral_score
+
+    from signals
+    group by signals.customer_id
+
+),
+
+recent_messages as (
+
+    select
+        customer_id,
+        is_opened,
+        row_number() over (partition by customer_id order by sent_at desc, campaign_id) as recency_rank
+
+    from messages
+    where is_delivered
+
+),
+
+tier_basis as (
+
+    select
+        customer_id,
+        count(*) as tier_campaigns,
+        avg(case when is_opened then 1.0 else 0.0 end) as tier_open_share
+
+    from recent_messages
+    where recency_rank <= {{ var('engagement_tier_campaigns') }}
+    group by customer_id
+
+),
+
+final as (
+
+    select
+        -- ids
+        customers.customer_id,
+
+        -- strings
+        case
+            when tier_basis.customer_id is null then 'none'
+            when tier_basis.tier_open_share > {{ var('engagement_tier_high_above') }} then 'high'
+            when tier_basis.tier_open_share < {{ var('engagement_tier_low_below') }} then 'low'
+            else 'medium'
+        end as engagement_tier,
+
+        -- numerics
+        coalesce(tier_basis.tier_campaigns, 0) as tier_campaigns,
+        tier_basis.tier_open_share,
+        round(coalesce(signal_summary.behavioral_score, 0), 4) as behavioral_score,
+        {%- for days in windows %}
+        coalesce(message_windows.emails_sent_{{ days }}d, 0) as emails_sent_{{ days }}d,
+        coalesce(message_windows.emails_delivered_{{ days }}d, 0) as emails_delivered_{{ days }}d,
+        coalesce(message_windows.unique_opens_{{ days }}d, 0) as unique_opens_{{ days }}d,
+        coalesce(message_windows.unique_clicks_{{ days }}d, 0) as unique_clicks_{{ days }}d,
+        message_windows.unique_opens_{{ days }}d
+            / nullif(cast(message_windows.emails_delivered_{{ days }}d as {{ dbt.type_float() }}), 0)
+            as open_rate_{{ days }}d,
+        message_windows.unique_clicks_{{ days }}d
+            / nullif(cast(message_windows.emails_delivered_{{ days }}d as {{ dbt.type_float() }}), 0)
+            as click_rate_{{ days }}d,
+        message_windows.unique_clicks_{{ days }}d
+            / nullif(cast(message_windows.unique_opens_{{ days }}d as {{ dbt.type_float() }}), 0)
+            as click_to_open_rate_{{ days }}d,
+        coalesce(signal_summary.web_sessions_{{ days }}d, 0) as web_sessions_{{ days }}d,
+        coalesce(signal_summary.product_views_{{ days }}d, 0) as product_views_{{ days }}d,
+        coalesce(signal_summary.add_to_carts_{{ days }}d, 0) as add_to_carts_{{ days }}d,
+        {%- endfor %}
+        {{ dbt.datediff('cast(signal_summary.last_engaged_at as date)', 'as_of.as_of_date', 'day') }}
+            as days_since_last_engagement,
+
+        -- dates
+        cast(message_windows.last_opened_at as date) as last_open_date,
+        cast(message_windows.last_clicked_at as date) as last_click_date,
+        cast(signal_summary.last_engaged_at as date) as last_engagement_date,
+        as_of.as_of_date
+
+    from customers
+    cross join as_of
+    left join message_windows
+        on customers.customer_id = message_windows.customer_id
+    left join signal_summary
+        on customers.customer_id = signal_summary.customer_id
+    left join tier_basis
+        on customers.customer_id = tier_basis.customer_id
+
+)
+
+select * from final

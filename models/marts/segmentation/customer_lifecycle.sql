@@ -1,0 +1,126 @@
+{#-
+    Exactly one lifecycle stage per customer as of the as-of date. "Within N
+    days" means at most N days before the as-of date; engagement is any open,
+    click, web session, product view, add-to-cart or purchase. The first rule
+    that matches wins:
+
+      1. churned      no engagement for more than lifecycle_churned_after_days
+                      (never-engaged customers count from when first seen)
+      2. subscriber   no purchase yet
+      3. reactivated  a repeat purchase within lifecycle_reactivated_within_days
+                      that came after more than lifecycle_churned_after_days
+                      without any engagement
+      4. new          first purchase within lifecycle_new_within_days
+      5. loyal        at least lifecycle_loyal_min_purchases purchases and the
+                      last within lifecycle_loyal_within_days
+      6. at_risk      last purchase more than lifecycle_at_risk_after_days ago
+      7. active       everyone else (bought recently, not new, not yet loyal)
+-#}
+
+with
+
+customers as (
+
+    select customer_id, first_seen_at from {{ ref('customers') }}
+
+),
+
+signals as (
+
+    select * from {{ ref('int_customer_engagement_events') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+purchase_summary as (
+
+    select
+        customer_id,
+        count(*) as purchases,
+        min(occurred_at) as first_purchased_at,
+        max(occurred_at) as last_purchased_at
+
+    from signals
+    where signal_type = 'purchase'
+    group by customer_id
+
+),
+
+engagement_summary as (
+
+    select
+        signals.customer_id,
+        max(signals.occurred_at) as last_engaged_at,
+        max(case when signals.occurred_at < purchase_summary.last_purchased_at then signals.occurred_at end)
+            as engaged_before_last_purchase_at
+
+    from signals
+    left join purchase_summary
+        on signals.customer_id = purchase_summary.customer_id
+    group by signals.customer_id
+
+),
+
+measured as (
+
+    select
+        customers.customer_id,
+        coalesce(purchase_summary.purchases, 0) as purchases,
+        {{ dbt.datediff('cast(purchase_summary.first_purchased_at as date)', 'as_of.as_of_date', 'day') }}
+            as days_since_first_purchase,
+        {{ dbt.datediff('cast(purchase_summary.last_purchased_at as date)', 'as_of.as_of_date', 'day') }}
+            as days_since_last_purchase,
+        {{ dbt.datediff('cast(coalesce(engagement_summary.last_engaged_at, customers.first_seen_at) as date)', 'as_of.as_of_date', 'day') }}
+            as days_since_last_engagement,
+        {{ dbt.datediff('cast(engagement_summary.engaged_before_last_purchase_at as date)', 'cast(purchase_summary.last_purchased_at as date)', 'day') }}
+            as days_silent_before_last_purchase,
+        as_of.as_of_date
+
+    from customers
+    cross join as_of
+    left join purchase_summary
+        on customers.customer_id = purchase_summary.customer_id
+    left join engagement_summary
+        on customers.customer_id = engagement_summary.customer_id
+
+),
+
+final as (
+
+    select
+        customer_id,
+        case
+            when days_since_last_engagement > {{ var('lifecycle_churned_after_days') }}
+                then 'churned'
+            when purchases = 0
+                then 'subscriber'
+            when purchases >= 2
+                and days_since_last_purchase <= {{ var('lifecycle_reactivated_within_days') }}
+                and days_silent_before_last_purchase > {{ var('lifecycle_churned_after_days') }}
+                then 'reactivated'
+            when days_since_first_purchase <= {{ var('lifecycle_new_within_days') }}
+                then 'new'
+            when purchases >= {{ var('lifecycle_loyal_min_purchases') }}
+                and days_since_last_purchase <= {{ var('lifecycle_loyal_within_days') }}
+                then 'loyal'
+            when days_since_last_purchase > {{ var('lifecycle_at_risk_after_days') }}
+                then 'at_risk'
+            else 'active'
+        end as lifecycle_stage,
+        purchases,
+        days_since_first_purchase,
+        days_since_last_purchase,
+        days_since_last_engagement,
+        days_silent_before_last_purchase,
+        as_of_date
+
+    from measured
+
+)
+
+select * from final

@@ -1,0 +1,175 @@
+{#-
+    RFM and buy-till-you-die inputs per customer, as of the as-of date.
+    Purchases are orders not refunded or cancelled by then.
+
+    Scores: quintiles among buyers (see the quantile_score macro); recency is
+    reversed so the most recent buyers score 5. Equal values share a score.
+    The segment comes from the rfm_segment_map seed (R x F); customers who
+    never purchased are 'prospect'.
+
+    BTYD inputs follow lifetimes' summary_data_from_transaction_data:
+    purchases in the same period (var btyd_purchase_period) are one occasion;
+    frequency = occasions - 1; recency = last - first occasion; T = as-of
+    period - first occasion, both in var btyd_time_unit; monetary value = mean
+    revenue of the repeat occasions (0 without repeats).
+-#}
+
+with
+
+customers as (
+
+    select customer_id from {{ ref('customers') }}
+
+),
+
+purchases as (
+
+    select * from {{ ref('int_customer_purchases') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+segment_map as (
+
+    select * from {{ ref('rfm_segment_map') }}
+
+),
+
+customer_purchases as (
+
+    select
+        customer_id,
+        count(*) as frequency,
+        sum(revenue) as monetary,
+        min(purchase_date) as first_purchase_date,
+        max(purchase_date) as last_purchase_date
+
+    from purchases
+    group by customer_id
+
+),
+
+purchase_occasions as (
+
+    select
+        customer_id,
+        {{ btyd_period_start('purchase_date') }} as period_start,
+        sum(revenue) as revenue
+
+    from purchases
+    group by customer_id, {{ btyd_period_start('purchase_date') }}
+
+),
+
+occasion_summary as (
+
+    select
+        customer_id,
+        count(*) as occasions,
+        min(period_start) as first_period_start,
+        max(period_start) as last_period_start,
+        sum(revenue) as revenue,
+        sum(case when occasion_number = 1 then revenue else 0 end) as first_occasion_revenue
+
+    from (
+        select
+            *,
+            row_number() over (partition by customer_id order by period_start) as occasion_number
+        from purchase_occasions
+    ) as numbered
+    group by customer_id
+
+),
+
+btyd_inputs as (
+
+    select
+        occasion_summary.customer_id,
+        occasion_summary.occasions - 1 as btyd_frequency,
+        {{ dbt.datediff('occasion_summary.first_period_start', 'occasion_summary.last_period_start', 'day') }}
+            / {{ btyd_unit_days() }} as btyd_recency,
+        {{ dbt.datediff('occasion_summary.first_period_start', btyd_period_start('as_of.as_of_date'), 'day') }}
+            / {{ btyd_unit_days() }} as btyd_t,
+        case
+            when occasion_summary.occasions > 1
+                then (occasion_summary.revenue - occasion_summary.first_occasion_revenue)
+                    / (occasion_summary.occasions - 1)
+            else 0
+        end as btyd_monetary_value
+
+    from occasion_summary
+    cross join as_of
+
+),
+
+scored as (
+
+    select
+        customer_purchases.*,
+        {{ dbt.datediff('customer_purchases.last_purchase_date', 'as_of.as_of_date', 'day') }} as recency_days,
+        {{ dbt.datediff('customer_purchases.first_purchase_date', 'as_of.as_of_date', 'day') }} as tenure_days,
+        {{ quantile_score(dbt.datediff('customer_purchases.last_purchase_date', 'as_of.as_of_date', 'day'), 'desc') }}
+            as recency_score,
+        {{ quantile_score('customer_purchases.frequency') }} as frequency_score,
+        {{ quantile_score('customer_purchases.monetary') }} as monetary_score
+
+    from customer_purchases
+    cross join as_of
+
+),
+
+final as (
+
+    select
+        -- ids
+        customers.customer_id,
+
+        -- strings
+        case
+            when scored.customer_id is null then 'prospect'
+            else segment_map.rfm_segment
+        end as rfm_segment,
+        cast(scored.recency_score as {{ dbt.type_string() }})
+            || cast(scored.frequency_score as {{ dbt.type_string() }})
+            || cast(scored.monetary_score as {{ dbt.type_string() }}) as rfm_cell,
+
+        -- numerics
+        scored.recency_days,
+        coalesce(scored.frequency, 0) as frequency,
+        coalesce(scored.monetary, 0) as monetary,
+        scored.monetary / scored.frequency as average_order_value,
+        scored.tenure_days,
+        scored.recency_score,
+        scored.frequency_score,
+        scored.monetary_score,
+        btyd_inputs.btyd_frequency,
+        btyd_inputs.btyd_recency,
+        btyd_inputs.btyd_t,
+        btyd_inputs.btyd_monetary_value,
+
+        -- booleans
+        scored.customer_id is not null as is_buyer,
+
+        -- dates
+        scored.first_purchase_date,
+        scored.last_purchase_date,
+        as_of.as_of_date
+
+    from customers
+    cross join as_of
+    left join scored
+        on customers.customer_id = scored.customer_id
+    left join btyd_inputs
+        on customers.customer_id = btyd_inputs.customer_id
+    left join segment_map
+        on scored.recency_score = segment_map.recency_score
+        and scored.frequency_score = segment_map.frequency_score
+
+)
+
+select * from final
