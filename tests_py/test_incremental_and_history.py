@@ -1,0 +1,234 @@
+"""Incremental facts equal a full refresh; snapshots record exactly the segment changes.
+
+Scenario: raw data cut off on day D is built; then the extract of D+1 lands
+(late events, re-deliveries, refunds of older orders, and an erasure request
+for a customer already in the facts) and is built incrementally; then D+31.
+A separate warehouse is built from scratch on the D+1 extract.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from audience.generate import config_with, generate
+from conftest import run_dbt
+
+DAY_1 = date(2026, 9, 30)
+FACTS = ["fct_orders", "fct_order_items", "fct_email_events", "fct_web_events", "fct_web_sessions"]
+MARTS = ["customers", "customer_rfm", "customer_engagement", "customer_lifecycle", "customer_segments"]
+BUILD_WITHOUT_TESTS = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+
+
+@dataclass
+class History:
+    root: Path
+    incremental: Path
+    incremental_day_2: Path
+    full_day_2: Path
+    segments: dict[str, pd.DataFrame]
+    erased_customer: str
+    snapshot_rows_before_rebuild: int
+    snapshot_rows_after_rebuild: int
+
+
+def extract(root: Path, end: date) -> Path:
+    """The raw extract as of ``end``; many late rows, so an increment is full of them."""
+    raw = root / "raw"
+    cfg = config_with(customers=2500, seed=21, end_date=end.isoformat())
+    generate(config_with(cfg, defects=replace(cfg.defects, late_arrival=0.15)), raw)
+    return raw
+
+
+def read(warehouse: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).df()
+
+
+def build(raw: Path, warehouse: Path, root: Path, *extra: str) -> None:
+    result = run_dbt([*BUILD_WITHOUT_TESTS, *extra], raw, warehouse, root / "target")
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+def request_erasure(raw: Path, email: str, loaded_at: str) -> None:
+    path = raw / "deletion_requests.parquet"
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        copy (
+            select * from '{path}'
+            union all
+            select '{email}', '{loaded_at}T09:00:00Z', timestamp '{loaded_at} 10:00:00'
+        ) to '{path}.new' (format parquet)
+        """
+    ).fetchall()
+    Path(f"{path}.new").replace(path)
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> History:
+    root = tmp_path_factory.mktemp("history")
+    incremental, full = root / "incremental.duckdb", root / "full.duckdb"
+
+    raw = extract(root, DAY_1)
+    build(raw, incremental, root)
+    segments = {"day_1": read(incremental, "select * from marts.customer_segments")}
+
+    # A customer with orders on day 1 asks to be erased on day 2.
+    victim = read(
+        incremental,
+        """
+        select customers.email, customers.customer_id
+        from marts.customers
+        inner join marts.fct_orders using (customer_id)
+        order by customers.customer_id
+        limit 1
+        """,
+    ).iloc[0]
+
+    day_2 = DAY_1 + timedelta(days=1)
+    raw = extract(root, day_2)
+    request_erasure(raw, victim.email, day_2.isoformat())
+    build(raw, incremental, root)
+    build(raw, full, root, "--full-refresh")
+    segments["day_2"] = read(incremental, "select * from marts.customer_segments")
+    incremental_day_2 = root / "incremental_day_2.duckdb"
+    shutil.copyfile(incremental, incremental_day_2)
+
+    raw = extract(root, day_2 + timedelta(days=30))
+    request_erasure(raw, victim.email, day_2.isoformat())
+    build(raw, incremental, root)
+    segments["day_32"] = read(incremental, "select * from marts.customer_segments")
+    before = int(read(incremental, "select count(*) as n from snapshots.customer_segments_snapshot").n[0])
+    build(raw, incremental, root)
+    after = int(read(incremental, "select count(*) as n from snapshots.customer_segments_snapshot").n[0])
+    return History(root, incremental, incremental_day_2, full, segments, victim.customer_id, before, after)
+
+
+def test_day_two_brings_late_redelivered_and_changed_rows(history: History) -> None:
+    """Guards the equality test: the increment must contain the hard cases."""
+    raw = history.root / "raw"
+    con = duckdb.connect()
+    late_events = con.execute(
+        f"""
+        select count(*) from '{raw / "esp_email_events.parquet"}'
+        where _loaded_at >= '{DAY_1 + timedelta(days=1)}'
+            and try_cast(occurred_at as timestamptz) < '{DAY_1}'
+        """
+    ).fetchall()[0][0]
+    redelivered = con.execute(
+        f"""
+        select count(*) from (
+            select event_id from '{raw / "esp_email_events.parquet"}'
+            group by event_id
+            having min(_loaded_at) < '{DAY_1 + timedelta(days=1)}'
+                and max(_loaded_at) >= '{DAY_1 + timedelta(days=1)}'
+        )
+        """
+    ).fetchall()[0][0]
+    refunds_of_older_orders = con.execute(
+        f"""
+        select count(*) from '{raw / "shop_orders.parquet"}'
+        where status <> 'paid' and _loaded_at >= '{DAY_1 + timedelta(days=1)}'
+            and try_cast(ordered_at as timestamptz) < '{DAY_1 - timedelta(days=3)}'
+        """
+    ).fetchall()[0][0]
+    beyond_lookback = con.execute(
+        f"""
+        select count(*) from '{raw / "web_events.parquet"}'
+        where _loaded_at >= '{DAY_1 + timedelta(days=1)}'
+            and try_cast(occurred_at as timestamptz) < '{DAY_1 - timedelta(days=3)}'
+        """
+    ).fetchall()[0][0]
+    assert late_events > 0 and redelivered > 0 and refunds_of_older_orders > 0 and beyond_lookback > 0
+
+
+@pytest.mark.parametrize("model", FACTS + MARTS)
+def test_incremental_run_equals_full_refresh(history: History, model: str) -> None:
+    full = read(history.full_day_2, f"select * from marts.{model}")
+    incremental = read(history.incremental_day_2, f"select * from marts.{model}")
+    assert len(full) > 0
+    key = full.columns[0]
+    pd.testing.assert_frame_equal(
+        full.sort_values(key).reset_index(drop=True),
+        incremental[full.columns].sort_values(key).reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
+@pytest.mark.parametrize("model", FACTS + MARTS)
+def test_erasure_reaches_incremental_facts_and_marts(history: History, model: str) -> None:
+    column = "logged_in_customer_id" if model == "fct_web_sessions" else "customer_id"
+    if model == "fct_order_items":
+        sql = (
+            "select count(*) as n from marts.fct_order_items "
+            f"where order_id in (select order_id from marts.fct_orders where customer_id = '{history.erased_customer}')"
+        )
+    else:
+        sql = f"select count(*) as n from marts.{model} where {column} = '{history.erased_customer}'"
+    for warehouse in (history.incremental_day_2, history.incremental):
+        assert read(warehouse, sql).n[0] == 0
+
+
+def test_erased_customer_had_orders_before_the_request(history: History) -> None:
+    """Guards the erasure test: the victim really was in the facts on day 1."""
+    assert len(history.erased_customer) == 32
+
+
+def expected_transitions(before: pd.DataFrame, after: pd.DataFrame) -> set[tuple[str, str, str | None, str]]:
+    merged = after.merge(before, on="customer_id", how="left", suffixes=("", "_before"))
+    changes = set()
+    for dimension in ("rfm_segment", "engagement_tier", "lifecycle_stage"):
+        previous = merged[f"{dimension}_before"]
+        changed = merged[previous.isna() | (previous != merged[dimension])]
+        for row in changed.itertuples():
+            before_value = getattr(row, f"{dimension}_before")
+            changes.add(
+                (row.customer_id, dimension, None if pd.isna(before_value) else before_value, getattr(row, dimension))
+            )
+    return changes
+
+
+def test_transitions_record_exactly_the_changes_between_builds(history: History) -> None:
+    transitions = read(
+        history.incremental,
+        "select customer_id, dimension, from_value, to_value, changed_on from marts.customer_stage_transitions",
+    )
+    as_of = {name: frame.as_of_date.iloc[0] for name, frame in history.segments.items()}
+    assert len(set(as_of.values())) == 3
+    for earlier, later in (("day_1", "day_2"), ("day_2", "day_32")):
+        found = {
+            (r.customer_id, r.dimension, None if pd.isna(r.from_value) else r.from_value, r.to_value)
+            for r in transitions[transitions.changed_on == as_of[later]].itertuples()
+        }
+        expected = expected_transitions(history.segments[earlier], history.segments[later])
+        assert found == expected
+        assert len(expected) > 0
+    entries = transitions[transitions.changed_on == as_of["day_1"]]
+    assert entries.from_value.isna().all()
+    assert len(entries) == 3 * len(history.segments["day_1"])
+
+
+def test_flows_include_typical_lifecycle_moves(history: History) -> None:
+    moves = read(
+        history.incremental,
+        """
+        select from_value, to_value, count(*) as n
+        from marts.customer_stage_transitions
+        where dimension = 'lifecycle_stage' and from_value is not null
+        group by 1, 2
+        """,
+    )
+    pairs = set(zip(moves.from_value, moves.to_value, strict=True))
+    assert ("new", "active") in pairs or ("new", "at_risk") in pairs
+    assert any(to == "churned" for _, to in pairs)
+
+
+def test_rebuilding_on_the_same_data_adds_no_history(history: History) -> None:
+    assert history.snapshot_rows_after_rebuild == history.snapshot_rows_before_rebuild
