@@ -21,9 +21,9 @@ from audience.generate import (
     config_with,
     expected_quarantine,
     generate,
-    reason_code,
     group_cumsum,
     group_rank,
+    reason_code,
     seasonal_intensity,
     stream,
 )

@@ -1086,7 +1086,8 @@ class Generator:
         }
         reason = label_defects(rng, base == CLEAN, rates, base)
         account = ~o.is_guest[order]
-        reason = label_defects(rng, (reason == CLEAN) & account, {"orphan_shop_customer": self.d.orphan_reference}, reason)
+        orphans = {"orphan_shop_customer": self.d.orphan_reference}
+        reason = label_defects(rng, (reason == CLEAN) & account, orphans, reason)
         landing = Landing(
             {
                 "order": order,
