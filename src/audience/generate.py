@@ -1135,7 +1135,7 @@ class Generator:
         # Items land with the first version of their order.
         cutoff = self.cfg.cutoff_days
         written = landing.load_day < cutoff
-        has_id = landing.reason != "missing_key"
+        has_id = landing.reason != reason_code("missing_key")
         exists = np.zeros(n_orders, bool)
         exists[landing.key[written & has_id]] = True
         valid = np.zeros(n_orders, bool)
