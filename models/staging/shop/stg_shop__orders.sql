@@ -32,7 +32,11 @@ renamed as (
             {{ key_issue(['order_id']) }},
             {{ email_issue(normalize_email('email')) }},
             {{ timestamp_issue('ordered_at') }},
-            case when total_amount is null or total_amount <= 0 then 'non_positive_amount' end
+            case
+                when total_amount is null
+                    or total_amount {{ '<' if var('zero_amount_orders_are_valid') else '<=' }} 0
+                    then 'non_positive_amount'
+            end
         ) as invalid_reason
 
     from source

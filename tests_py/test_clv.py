@@ -1,0 +1,208 @@
+"""BG/NBD and Gamma-Gamma: published CDNOW parameters, agreement with lifetimes, edge cases."""
+
+from __future__ import annotations
+
+import os
+
+import lifetimes
+import numpy as np
+import pandas as pd
+import pytest
+from lifetimes import BetaGeoFitter, GammaGammaFitter
+from lifetimes.utils import _customer_lifetime_value as customer_lifetime_value
+
+from audience import clv
+
+DATASETS = os.path.join(os.path.dirname(lifetimes.__file__), "datasets")
+# Fader, Hardie & Lee (2005), table 1; Fader & Hardie (2013), the Gamma-Gamma note.
+PUBLISHED_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+PUBLISHED_BGNBD_LL = -9582.4
+PUBLISHED_GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "gamma": 15.44}
+
+
+@pytest.fixture(scope="module")
+def cdnow_transactions() -> pd.DataFrame:
+    """The CDNOW 1/10th sample: 2,357 customers of the first quarter of 1997."""
+    frame = pd.read_csv(
+        f"{DATASETS}/CDNOW_sample.txt",
+        sep=r"\s+",
+        header=None,
+        names=["master_id", "customer", "date", "cds", "amount"],
+    )
+    frame["date"] = pd.to_datetime(frame.date.astype(str))
+    return frame
+
+
+@pytest.fixture(scope="module")
+def calibration(cdnow_transactions: pd.DataFrame) -> pd.DataFrame:
+    """lifetimes' own summary of the 39-week calibration period, in weeks, exact repeat-spend means."""
+    calibration = cdnow_transactions[cdnow_transactions.date <= "1997-09-30"]
+    return lifetimes.utils.summary_data_from_transaction_data(
+        calibration,
+        "customer",
+        "date",
+        monetary_value_col="amount",
+        observation_period_end="1997-09-30",
+        freq="D",
+        freq_multiplier=7,
+    )
+
+
+@pytest.fixture(scope="module")
+def bgnbd(calibration: pd.DataFrame) -> clv.Fit:
+    return clv.fit_bgnbd(calibration.frequency, calibration.recency, calibration["T"])
+
+
+@pytest.fixture(scope="module")
+def gamma_gamma(calibration: pd.DataFrame) -> clv.Fit:
+    return clv.fit_gamma_gamma(calibration.frequency, calibration.monetary_value)
+
+
+def test_bgnbd_reproduces_the_published_cdnow_fit(bgnbd: clv.Fit) -> None:
+    fitted = vars(bgnbd.params)
+    for name, value in PUBLISHED_BGNBD.items():
+        assert round(fitted[name], 3) == value, name
+    assert round(bgnbd.log_likelihood, 1) == PUBLISHED_BGNBD_LL
+    assert bgnbd.n_customers == 2357
+
+
+def test_gamma_gamma_reproduces_the_published_cdnow_fit(gamma_gamma: clv.Fit) -> None:
+    fitted = vars(gamma_gamma.params)
+    for name, value in PUBLISHED_GAMMA_GAMMA.items():
+        assert round(fitted[name], 2) == value, name
+    assert gamma_gamma.n_customers == 946
+
+
+def test_fits_agree_with_lifetimes(calibration: pd.DataFrame, bgnbd: clv.Fit, gamma_gamma: clv.Fit) -> None:
+    reference = BetaGeoFitter().fit(calibration.frequency, calibration.recency, calibration["T"])
+    ours = vars(bgnbd.params)
+    for name in ("r", "alpha", "a", "b"):
+        assert ours[name] == pytest.approx(reference.params_[name], rel=1e-3)
+    repeat = calibration[calibration.frequency > 0]
+    spend = GammaGammaFitter().fit(repeat.frequency, repeat.monetary_value)
+    assert gamma_gamma.params.p == pytest.approx(spend.params_["p"], rel=1e-3)
+    assert gamma_gamma.params.q == pytest.approx(spend.params_["q"], rel=1e-3)
+    assert gamma_gamma.params.gamma == pytest.approx(spend.params_["v"], rel=1e-3)
+
+
+def lifetimes_bgnbd(params: clv.BgNbdParams) -> BetaGeoFitter:
+    model = BetaGeoFitter()
+    model.params_ = pd.Series({"r": params.r, "alpha": params.alpha, "a": params.a, "b": params.b})
+    model.predict = model.conditional_expected_number_of_purchases_up_to_time  # fit() sets this alias
+    return model
+
+
+def test_predictions_match_lifetimes_at_the_same_parameters(calibration: pd.DataFrame, bgnbd: clv.Fit) -> None:
+    reference = lifetimes_bgnbd(bgnbd.params)
+    x, t_x, T = calibration.frequency, calibration.recency, calibration["T"]  # noqa: N806
+    for horizon in (1.0, 39.0, 52.0):
+        expected = reference.conditional_expected_number_of_purchases_up_to_time(horizon, x, t_x, T)
+        np.testing.assert_allclose(clv.bgnbd_expected_purchases(bgnbd.params, horizon, x, t_x, T), expected, rtol=1e-8)
+    alive = reference.conditional_probability_alive(x, t_x, T)
+    np.testing.assert_allclose(clv.bgnbd_probability_alive(bgnbd.params, x, t_x, T), alive, rtol=1e-10)
+
+
+def test_log_likelihood_matches_lifetimes(calibration: pd.DataFrame, bgnbd: clv.Fit) -> None:
+    p = bgnbd.params
+    reference = -BetaGeoFitter._negative_log_likelihood(
+        np.log([p.r, p.alpha, p.a, p.b]),
+        calibration.frequency.values,
+        calibration.recency.values,
+        calibration["T"].values,
+        np.ones(len(calibration)),
+        0.0,
+    ) * len(calibration)
+    assert bgnbd.log_likelihood == pytest.approx(reference, rel=1e-10)
+
+
+def test_clv_matches_lifetimes(calibration: pd.DataFrame, bgnbd: clv.Fit, gamma_gamma: clv.Fit) -> None:
+    reference_spend = GammaGammaFitter()
+    g = gamma_gamma.params
+    reference_spend.params_ = pd.Series({"p": g.p, "q": g.q, "v": g.gamma})
+    x, t_x, T, m = calibration.frequency, calibration.recency, calibration["T"], calibration.monetary_value  # noqa: N806
+    np.testing.assert_allclose(
+        clv.gamma_gamma_expected_spend(g, x, m),
+        reference_spend.conditional_expected_average_profit(x, m),
+        rtol=1e-10,
+    )
+    reference = customer_lifetime_value(
+        lifetimes_bgnbd(bgnbd.params),
+        x,
+        t_x,
+        T,
+        reference_spend.conditional_expected_average_profit(x, m),
+        time=12,
+        discount_rate=0.01,
+        freq="W",
+    )
+    ours = clv.discounted_clv(
+        bgnbd.params, g, x, t_x, T, m, months=12, monthly_discount_rate=0.01, units_per_month=4.345
+    )
+    np.testing.assert_allclose(ours, reference, rtol=1e-8)
+
+
+def test_heavy_buyers_do_not_overflow(bgnbd: clv.Fit) -> None:
+    x = np.array([500.0, 2000.0])
+    expected = clv.bgnbd_expected_purchases(bgnbd.params, 52.0, x, np.array([150.0, 155.0]), np.array([156.0, 156.0]))
+    assert np.all(np.isfinite(expected)) and np.all(expected > 0)
+    alive = clv.bgnbd_probability_alive(bgnbd.params, x, np.array([10.0, 10.0]), np.array([156.0, 156.0]))
+    assert np.all(alive >= 0) and np.all(alive < 1e-6)
+
+
+def test_one_time_buyers_get_the_population_mean_spend(gamma_gamma: clv.Fit) -> None:
+    g = gamma_gamma.params
+    spend = clv.gamma_gamma_expected_spend(g, [0.0], [0.0])
+    assert spend[0] == pytest.approx(g.p * g.gamma / (g.q - 1.0))
+
+
+def test_recovers_the_parameters_it_simulated_from() -> None:
+    """Simulate the BG/NBD story with known parameters; the fit must find them again."""
+    rng = np.random.default_rng(1)
+    n, T_end = 20_000, 52.0  # noqa: N806
+    lam = rng.gamma(0.8, 1 / 6.0, n)
+    p = rng.beta(0.9, 3.0, n)
+    x = np.zeros(n)
+    t_x = np.zeros(n)
+    alive = np.ones(n, bool)
+    t = np.zeros(n)
+    while alive.any():
+        t = np.where(alive, t + rng.exponential(1 / lam), t)
+        bought = alive & (t < T_end)
+        x[bought] += 1
+        t_x[bought] = t[bought]
+        alive = bought & (rng.random(n) >= p)
+    fit = clv.fit_bgnbd(x, t_x, np.full(n, T_end))
+    assert fit.params.r == pytest.approx(0.8, rel=0.1)
+    assert fit.params.alpha == pytest.approx(6.0, rel=0.15)
+    assert fit.params.a == pytest.approx(0.9, rel=0.2)
+    assert fit.params.b == pytest.approx(3.0, rel=0.25)
+
+
+def test_bad_inputs_are_refused_clearly() -> None:
+    with pytest.raises(ValueError, match="between 0 and T"):
+        clv.fit_bgnbd([1, 2], [5.0, 9.0], [4.0, 10.0])
+    with pytest.raises(ValueError, match="whole number"):
+        clv.fit_bgnbd([1.5], [1.0], [2.0])
+    with pytest.raises(ValueError, match="finite"):
+        clv.fit_bgnbd([np.nan], [1.0], [2.0])
+    with pytest.raises(clv.ClvFitError, match="repeat buyers"):
+        clv.fit_bgnbd([0] * 50, [0.0] * 50, [10.0] * 50)
+
+
+def test_a_degenerate_sample_reports_non_convergence() -> None:
+    """Everyone repeats at the same pace and nobody drops out: the drop-out parameters run off to a bound."""
+    n = 200
+    x = np.full(n, 20.0)
+    with pytest.raises(clv.ClvFitError, match=r"did not converge|at a bound"):
+        clv.fit_bgnbd(x, np.full(n, 39.9), np.full(n, 40.0))
+
+
+def test_ltv_tiers_split_20_30_50_and_keep_ties_together() -> None:
+    clv_values = np.arange(100, 0, -1, dtype=float)
+    tiers = clv.ltv_tiers(clv_values, 0.2, 0.3)
+    assert list(pd.Series(tiers).value_counts().sort_index()) == [20, 50, 30]  # high, low, medium
+    assert tiers[0] == "high" and tiers[19] == "high" and tiers[20] == "medium" and tiers[50] == "low"
+    tied = clv.ltv_tiers(np.array([5.0, 5.0, 5.0, 1.0, np.nan]), 0.2, 0.3)
+    assert list(tied[:4]) == ["high", "high", "high", "low"] and tied[4] is None
+    with pytest.raises(ValueError, match="shares"):
+        clv.ltv_tiers(clv_values, 0.8, 0.3)
