@@ -1,0 +1,32 @@
+"""Inertia (elbow) and sampled silhouette for every k in the range; the best k is marked chosen."""
+
+import pandas as pd
+
+from audience.clustering import choose_k, prepare_features, search_k
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    features = dbt.ref("int_customer_features")
+    cluster_features = dbt.config.get("cluster_features")
+    log_features = dbt.config.get("cluster_log_features")
+    pca_components = dbt.config.get("cluster_pca_components")
+    k_min = dbt.config.get("cluster_k_min")
+    k_max = dbt.config.get("cluster_k_max")
+    seed = dbt.config.get("cluster_random_seed")
+    fit_sample = dbt.config.get("cluster_fit_sample_size")
+    silhouette_sample = dbt.config.get("cluster_silhouette_sample_size")
+
+    eligible = features.filter("has_sufficient_data").df().sort_values("customer_id")
+    prepared = prepare_features(eligible, cluster_features, log_features, pca_components)
+    results = search_k(prepared.matrix, range(k_min, k_max + 1), seed, fit_sample, silhouette_sample)
+    chosen = choose_k(results)
+    return pd.DataFrame(
+        {
+            "k": [r.k for r in results],
+            "inertia": [r.inertia for r in results],
+            "silhouette": [r.silhouette for r in results],
+            "is_chosen_k": [r.k == chosen for r in results],
+            "n_customers": len(eligible),
+        }
+    )

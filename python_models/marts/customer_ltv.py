@@ -1,0 +1,58 @@
+"""Predicted CLV, P(alive), expected purchases and LTV tier per customer, from clv_model_parameters."""
+
+import numpy as np
+import pandas as pd
+
+from audience.clv import (
+    BgNbdParams,
+    GammaGammaParams,
+    bgnbd_expected_purchases,
+    bgnbd_probability_alive,
+    discounted_clv,
+    gamma_gamma_expected_spend,
+    ltv_tiers,
+)
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    rfm = dbt.ref("customer_rfm")
+    parameters = dbt.ref("clv_model_parameters")
+    months = dbt.config.get("clv_horizon_months")
+    discount = dbt.config.get("clv_monthly_discount_rate")
+    time_unit = dbt.config.get("btyd_time_unit")
+    high_share = dbt.config.get("ltv_high_share")
+    medium_share = dbt.config.get("ltv_medium_share")
+
+    unit_days = {"day": 1.0, "week": 7.0}[time_unit]
+    customers = rfm.select(
+        "customer_id, is_buyer, btyd_frequency, btyd_recency, btyd_t, btyd_monetary_value, as_of_date"
+    ).df()
+    customers["is_buyer"] = customers.is_buyer.to_numpy(dtype=bool)
+    params = parameters.df().set_index("clv_model_parameter_id")["value"]
+    purchases = BgNbdParams(*(params[f"bg_nbd.{n}"] for n in ("r", "alpha", "a", "b")))
+    spend = GammaGammaParams(*(params[f"gamma_gamma.{n}"] for n in ("p", "q", "gamma")))
+
+    buyers = customers[customers.is_buyer]
+    x, t_x, T, m = (buyers[c].astype(float) for c in ("btyd_frequency", "btyd_recency", "btyd_t", "btyd_monetary_value"))
+    units_per_month = DAYS_PER_MONTH / unit_days
+    predicted = pd.DataFrame(
+        {
+            "customer_id": buyers.customer_id,
+            "probability_alive": bgnbd_probability_alive(purchases, x, t_x, T),
+            "expected_purchases": bgnbd_expected_purchases(purchases, months * units_per_month, x, t_x, T),
+            "expected_average_order_value": gamma_gamma_expected_spend(spend, x, m),
+            "predicted_clv": discounted_clv(purchases, spend, x, t_x, T, m, months, discount, units_per_month),
+        }
+    )
+    predicted["ltv_tier"] = ltv_tiers(predicted.predicted_clv.to_numpy(), high_share, medium_share)
+    frame = customers[["customer_id", "is_buyer", "btyd_frequency"]].merge(predicted, on="customer_id", how="left")
+    is_buyer = frame.is_buyer.to_numpy(dtype=bool)
+    one_time = (frame.btyd_frequency.fillna(-1) == 0).to_numpy(dtype=bool)
+    frame["clv_basis"] = np.select([~is_buyer, one_time], ["prospect", "one_time_buyer"], "repeat_buyer")
+    frame["ltv_tier"] = frame.ltv_tier.where(is_buyer, "prospect")
+    frame["horizon_months"] = months
+    frame["as_of_date"] = customers.as_of_date.iloc[0] if len(customers) else pd.NaT
+    return frame.drop(columns=["is_buyer", "btyd_frequency"])

@@ -1,0 +1,222 @@
+"""Customer clustering: k-means++ on customer-grain features, k chosen by silhouette.
+
+The pipeline, each step a small function:
+
+1. ``prepare_features``: pick the feature columns, fill "none" values (no
+   purchase, never mailed) with what they mean, log-transform the skewed
+   ones, standardize; optionally project on principal components.
+2. ``search_k``: for every k in the range fit k-means++ (fixed seed) on a
+   sample, record the within-cluster sum of squares (elbow) and the
+   silhouette on a fixed-size random sample (never the O(n^2) full one).
+3. ``fit_clusters``: fit the chosen k, assign everyone to the nearest centre.
+4. ``merge_small_clusters``: fold clusters below the minimum size into the
+   nearest remaining centre, the usual cure for over-segmentation.
+5. ``describe_clusters``: order clusters by value and engagement (stable ids)
+   and name each from its centre relative to the population.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_score
+
+# Which features speak to which dimension of a cluster's name.
+VALUE_FEATURES = ("frequency", "monetary", "average_order_value")
+ENGAGEMENT_FEATURES = ("open_rate_180d", "click_rate_180d", "behavioral_score", "web_sessions_180d")
+RECENCY_FEATURE = "recency_days"
+TENURE_FEATURE = "tenure_days"
+INSUFFICIENT_DATA = "insufficient data"
+
+
+@dataclass(frozen=True)
+class PreparedFeatures:
+    """The model matrix and what is needed to read it back."""
+
+    matrix: np.ndarray  # standardized (and optionally PCA-projected) features
+    standardized: np.ndarray  # standardized features before any projection
+    names: list[str]
+    mean: np.ndarray
+    scale: np.ndarray
+
+
+@dataclass(frozen=True)
+class KResult:
+    k: int
+    inertia: float
+    silhouette: float
+
+
+def fill_missing(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """Missing means 'none': no purchase yet is the longest recency, no mail is a zero rate."""
+    filled = frame[features].astype(float).copy()
+    if RECENCY_FEATURE in filled:
+        longest = filled[RECENCY_FEATURE].max()
+        filled[RECENCY_FEATURE] = filled[RECENCY_FEATURE].fillna((0.0 if np.isnan(longest) else longest) + 1.0)
+    return filled.fillna(0.0)
+
+
+def prepare_features(
+    frame: pd.DataFrame, features: list[str], log_features: list[str], pca_components: int | float | None = None
+) -> PreparedFeatures:
+    """Fill, log1p-transform the skewed features, standardize, optionally project with PCA."""
+    missing = [f for f in features if f not in frame.columns]
+    if missing:
+        raise ValueError(f"cluster features not in the feature table: {missing}")
+    if not set(log_features) <= set(features):
+        raise ValueError("every log-transformed feature must also be a clustering feature")
+    values = fill_missing(frame, features)
+    if (values[log_features] < 0).to_numpy().any():
+        raise ValueError("log-transformed features must be non-negative")
+    values[log_features] = np.log1p(values[log_features])
+    matrix = values.to_numpy()
+    mean = matrix.mean(axis=0)
+    scale = matrix.std(axis=0)
+    scale[scale == 0] = 1.0
+    standardized = (matrix - mean) / scale
+    projected = standardized
+    if pca_components:
+        projected = PCA(n_components=pca_components, random_state=0).fit_transform(standardized)
+    return PreparedFeatures(projected, standardized, list(features), mean, scale)
+
+
+def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
+    """A fixed random subset of row positions (all rows when n <= size), sorted."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+
+def _kmeans(k: int, seed: int) -> KMeans:
+    return KMeans(n_clusters=k, init="k-means++", n_init=4, random_state=seed)
+
+
+def search_k(
+    matrix: np.ndarray, k_values: range, seed: int, fit_sample: int, silhouette_sample: int
+) -> list[KResult]:
+    """Inertia and sampled silhouette for each k (fitted on a fixed sample of rows)."""
+    fit_rows = matrix[sample_rows(len(matrix), fit_sample, seed)]
+    results = []
+    for k in k_values:
+        if k < 2 or k >= len(fit_rows):
+            raise ValueError(f"k = {k} is not possible with {len(fit_rows)} customers")
+        model = _kmeans(k, seed).fit(fit_rows)
+        score = silhouette_score(
+            fit_rows, model.labels_, sample_size=min(silhouette_sample, len(fit_rows)), random_state=seed
+        )
+        results.append(KResult(k, float(model.inertia_), float(score)))
+    return results
+
+
+def choose_k(results: list[KResult]) -> int:
+    """The k with the highest silhouette (the smallest such k on a tie)."""
+    return max(results, key=lambda r: (r.silhouette, -r.k)).k
+
+
+def fit_clusters(matrix: np.ndarray, k: int, seed: int, fit_sample: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fit k-means++ on the sample, then assign every row to its nearest centre."""
+    model = _kmeans(k, seed).fit(matrix[sample_rows(len(matrix), fit_sample, seed)])
+    return model.predict(matrix), model.cluster_centers_
+
+
+def nearest(matrix: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Index of the nearest centre for each row (squared Euclidean distance)."""
+    distances = (matrix**2).sum(axis=1)[:, None] - 2.0 * matrix @ centres.T + (centres**2).sum(axis=1)[None, :]
+    return distances.argmin(axis=1)
+
+
+def merge_small_clusters(matrix: np.ndarray, labels: np.ndarray, min_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fold the smallest cluster into the nearest other centres until every cluster has ``min_size`` members.
+
+    Returns labels renumbered 0..k'-1 and the centres (member means).
+    """
+    labels = labels.copy()
+    while True:
+        present, sizes = np.unique(labels, return_counts=True)
+        if len(present) <= 1 or sizes.min() >= min_size:
+            break
+        smallest = present[sizes.argmin()]
+        others = present[present != smallest]
+        centres = np.vstack([matrix[labels == c].mean(axis=0) for c in others])
+        members = labels == smallest
+        labels[members] = others[nearest(matrix[members], centres)]
+    present, labels = np.unique(labels, return_inverse=True)
+    centres = np.vstack([matrix[labels == c].mean(axis=0) for c in range(len(present))])
+    return labels, centres
+
+
+def _dimension(z: pd.DataFrame, names: tuple[str, ...]) -> pd.Series:
+    columns = [n for n in names if n in z.columns]
+    return z[columns].mean(axis=1) if columns else pd.Series(0.0, index=z.index)
+
+
+def describe_clusters(standardized: np.ndarray, labels: np.ndarray, names: list[str]) -> pd.DataFrame:
+    """One row per cluster: stable id (1 = highest value), human-readable name, profile in z-scores.
+
+    A cluster's centre is compared with the population (z-score 0): value from
+    frequency and spend, engagement from email rates, score and sessions,
+    'new' from a short tenure, 'lapsed' from a long recency.
+    """
+    z = pd.DataFrame(standardized, columns=names).groupby(labels).mean()
+    value = _dimension(z, VALUE_FEATURES)
+    engagement = _dimension(z, ENGAGEMENT_FEATURES)
+    order = sorted(z.index, key=lambda c: (-round(value[c], 9), -round(engagement[c], 9), c))
+    rows = []
+    for position, cluster in enumerate(order, start=1):
+        parts = []
+        if TENURE_FEATURE in z and z.loc[cluster, TENURE_FEATURE] < -0.75:
+            parts.append("new")
+        elif RECENCY_FEATURE in z and z.loc[cluster, RECENCY_FEATURE] > 0.75:
+            parts.append("lapsed")
+        v, e = value[cluster], engagement[cluster]
+        parts.append("high value" if v > 0.5 else "low value" if v < -0.5 else "mid value")
+        parts.append("highly engaged" if e > 0.5 else "low engagement" if e < -0.5 else "moderately engaged")
+        rows.append({"label": cluster, "cluster_id": position, "cluster_label": ", ".join(parts)})
+    described = pd.DataFrame(rows)
+    repeats = described.groupby("cluster_label").cumcount()
+    described["cluster_label"] = np.where(
+        repeats > 0, described.cluster_label + " (" + (repeats + 1).astype(str) + ")", described.cluster_label
+    )
+    return described.set_index("label")
+
+
+def cluster_customers(
+    frame: pd.DataFrame,
+    features: list[str],
+    log_features: list[str],
+    k_values: range,
+    seed: int,
+    min_size: int,
+    min_share: float,
+    fit_sample: int,
+    silhouette_sample: int,
+    pca_components: int | float | None = None,
+    k: int | None = None,
+) -> tuple[pd.DataFrame, list[KResult], int]:
+    """The whole pipeline on the eligible customers of ``frame`` (a customer_id column plus features).
+
+    With ``k`` given the search is skipped. Returns the assignments
+    (customer_id, cluster_id, cluster_label, distance_to_centroid), the k
+    search results and the chosen k.
+    """
+    prepared = prepare_features(frame, features, log_features, pca_components)
+    results = [] if k is not None else search_k(prepared.matrix, k_values, seed, fit_sample, silhouette_sample)
+    chosen = k if k is not None else choose_k(results)
+    labels, _ = fit_clusters(prepared.matrix, chosen, seed, fit_sample)
+    threshold = max(min_size, int(np.ceil(min_share * len(frame))))
+    labels, centres = merge_small_clusters(prepared.matrix, labels, threshold)
+    described = describe_clusters(prepared.standardized, labels, prepared.names)
+    distance = np.sqrt(((prepared.matrix - centres[labels]) ** 2).sum(axis=1))
+    assignments = pd.DataFrame(
+        {
+            "customer_id": frame["customer_id"].to_numpy(),
+            "cluster_id": described.cluster_id.reindex(labels).to_numpy(),
+            "cluster_label": described.cluster_label.reindex(labels).to_numpy(),
+            "distance_to_centroid": distance,
+        }
+    )
+    return assignments, results, chosen
