@@ -95,9 +95,7 @@ def _kmeans(k: int, seed: int) -> KMeans:
     return KMeans(n_clusters=k, init="k-means++", n_init=4, random_state=seed)
 
 
-def search_k(
-    matrix: np.ndarray, k_values: range, seed: int, fit_sample: int, silhouette_sample: int
-) -> list[KResult]:
+def search_k(matrix: np.ndarray, k_values: range, seed: int, fit_sample: int, silhouette_sample: int) -> list[KResult]:
     """Inertia and sampled silhouette for each k (fitted on a fixed sample of rows)."""
     fit_rows = matrix[sample_rows(len(matrix), fit_sample, seed)]
     results = []
@@ -154,26 +152,33 @@ def _dimension(z: pd.DataFrame, names: tuple[str, ...]) -> pd.Series:
     return z[columns].mean(axis=1) if columns else pd.Series(0.0, index=z.index)
 
 
-def describe_clusters(standardized: np.ndarray, labels: np.ndarray, names: list[str]) -> pd.DataFrame:
+def describe_clusters(
+    standardized: np.ndarray, labels: np.ndarray, names: list[str], is_buyer: np.ndarray
+) -> pd.DataFrame:
     """One row per cluster: stable id (1 = highest value), human-readable name, profile in z-scores.
 
     A cluster's centre is compared with the population (z-score 0): value from
     frequency and spend, engagement from email rates, score and sessions,
-    'new' from a short tenure, 'lapsed' from a long recency.
+    'new' from a short tenure, 'lapsed' from a long recency. A cluster whose
+    members mostly never bought is named 'prospects' instead of by value.
     """
     z = pd.DataFrame(standardized, columns=names).groupby(labels).mean()
+    buyer_share = pd.Series(is_buyer.astype(float)).groupby(labels).mean()
     value = _dimension(z, VALUE_FEATURES)
     engagement = _dimension(z, ENGAGEMENT_FEATURES)
     order = sorted(z.index, key=lambda c: (-round(value[c], 9), -round(engagement[c], 9), c))
     rows = []
     for position, cluster in enumerate(order, start=1):
         parts = []
-        if TENURE_FEATURE in z and z.loc[cluster, TENURE_FEATURE] < -0.75:
-            parts.append("new")
-        elif RECENCY_FEATURE in z and z.loc[cluster, RECENCY_FEATURE] > 0.75:
-            parts.append("lapsed")
         v, e = value[cluster], engagement[cluster]
-        parts.append("high value" if v > 0.5 else "low value" if v < -0.5 else "mid value")
+        if buyer_share[cluster] < 0.5:
+            parts.append("prospects")
+        else:
+            if TENURE_FEATURE in z and z.loc[cluster, TENURE_FEATURE] < -0.75:
+                parts.append("new")
+            elif RECENCY_FEATURE in z and z.loc[cluster, RECENCY_FEATURE] > 0.75:
+                parts.append("lapsed")
+            parts.append("high value" if v > 0.5 else "low value" if v < -0.5 else "mid value")
         parts.append("highly engaged" if e > 0.5 else "low engagement" if e < -0.5 else "moderately engaged")
         rows.append({"label": cluster, "cluster_id": position, "cluster_label": ", ".join(parts)})
     described = pd.DataFrame(rows)
@@ -209,7 +214,8 @@ def cluster_customers(
     labels, _ = fit_clusters(prepared.matrix, chosen, seed, fit_sample)
     threshold = max(min_size, int(np.ceil(min_share * len(frame))))
     labels, centres = merge_small_clusters(prepared.matrix, labels, threshold)
-    described = describe_clusters(prepared.standardized, labels, prepared.names)
+    is_buyer = frame["frequency"].fillna(0).to_numpy() > 0 if "frequency" in frame else np.ones(len(frame), bool)
+    described = describe_clusters(prepared.standardized, labels, prepared.names, is_buyer)
     distance = np.sqrt(((prepared.matrix - centres[labels]) ** 2).sum(axis=1))
     assignments = pd.DataFrame(
         {
