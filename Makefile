@@ -17,12 +17,13 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help build data dbt-build test lint lock clean
+.PHONY: help build data dbt-build test lint lock clean cdnow
 
 help:
 	@echo "make build   create .venv, install pinned dependencies, generate the default dataset, dbt build"
 	@echo "make test    the whole test suite (dbt build + dbt tests on a small dataset, pytest, ruff)"
 	@echo "make data    regenerate the default dataset only (CUSTOMERS=$(CUSTOMERS) SEED=$(SEED))"
+	@echo "make cdnow   build the project on the real CDNOW data into cdnow.duckdb (CLV validation)"
 	@echo "make lock    re-pin requirements.lock from the current .venv"
 	@echo "make clean   remove the warehouse, generated data and dbt artefacts"
 
@@ -47,6 +48,13 @@ build: data dbt-build
 test: $(BIN)/.installed lint
 	$(BIN)/pytest
 
+# The real CDNOW log, calibrated on its first 39 weeks as in Fader, Hardie & Lee (2005).
+CDNOW_VARS := {as_of_date: "1997-09-30", zero_amount_orders_are_valid: true, btyd_purchase_period: day, btyd_time_unit: week}
+cdnow: $(BIN)/.installed
+	$(BIN)/python -m audience cdnow --out data/cdnow/raw
+	AUDIENCE_RAW_DIR=data/cdnow/raw AUDIENCE_DUCKDB_PATH=cdnow.duckdb $(BIN)/dbt build --vars '$(CDNOW_VARS)'
+	@$(BIN)/python -c "import duckdb; duckdb.connect('cdnow.duckdb', read_only=True).sql('select model, parameter, round(value, 3) as value, n_customers, round(log_likelihood, 1) as log_likelihood from marts.clv_model_parameters').show()"
+
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests_py
 
@@ -55,4 +63,4 @@ lock: $(BIN)/.installed
 	  $(BIN)/pip freeze --exclude-editable | grep -v '^audience-warehouse'; } > requirements.lock
 
 clean:
-	rm -rf target logs data $(WAREHOUSE) $(WAREHOUSE).wal $(WAREHOUSE).tmp .pytest_cache
+	rm -rf target logs data $(WAREHOUSE) $(WAREHOUSE).wal $(WAREHOUSE).tmp cdnow.duckdb .pytest_cache

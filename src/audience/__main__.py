@@ -1,4 +1,4 @@
-"""Command line: ``python -m audience generate [--customers N] [--seed S] [--out DIR]``."""
+"""Command line: ``python -m audience generate ...`` (synthetic data) and ``python -m audience cdnow`` (CDNOW)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from audience.cdnow import load_cdnow
 from audience.generate import config_with, generate
 
 
@@ -19,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=None, help="random seed (default 42)")
     gen.add_argument("--end-date", default=None, help="load cut-off date, ISO (default 2026-10-31)")
     gen.add_argument("--out", type=Path, default=Path("data/raw"), help="output folder (default data/raw)")
+    cdnow = commands.add_parser("cdnow", help="write the real CDNOW transaction log (from lifetimes) as raw tables")
+    cdnow.add_argument("--sample", choices=["sample", "master"], default="sample", help="1/10th sample or all")
+    cdnow.add_argument("--out", type=Path, default=Path("data/cdnow/raw"), help="output folder")
     args = parser.parse_args(argv)
 
     if args.command == "generate":
@@ -28,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - started
         print(json.dumps(manifest["rows"], indent=2))
         print(f"wrote {sum(manifest['rows'].values()):,} rows to {args.out} in {elapsed:.1f} s", file=sys.stderr)
+    if args.command == "cdnow":
+        counts = load_cdnow(args.out, args.sample)
+        print(json.dumps(counts, indent=2))
     return 0
 
 
