@@ -56,7 +56,7 @@ cdnow: $(BIN)/.installed
 	@$(BIN)/python -c "import duckdb; duckdb.connect('cdnow.duckdb', read_only=True).sql('select model, parameter, round(value, 3) as value, n_customers, round(log_likelihood, 1) as log_likelihood from marts.clv_model_parameters').show()"
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check src tests_py
+	$(BIN)/ruff check src tests_py python_models
 
 lock: $(BIN)/.installed
 	{ echo "# Exact versions installed by 'make build' (regenerate with 'make lock')."; \

@@ -36,15 +36,16 @@ def model(dbt, session):
     spend = GammaGammaParams(*(params[f"gamma_gamma.{n}"] for n in ("p", "q", "gamma")))
 
     buyers = customers[customers.is_buyer]
-    x, t_x, T, m = (buyers[c].astype(float) for c in ("btyd_frequency", "btyd_recency", "btyd_t", "btyd_monetary_value"))
+    inputs = ("btyd_frequency", "btyd_recency", "btyd_t", "btyd_monetary_value")
+    x, t_x, age, m = (buyers[column].astype(float) for column in inputs)
     units_per_month = DAYS_PER_MONTH / unit_days
     predicted = pd.DataFrame(
         {
             "customer_id": buyers.customer_id,
-            "probability_alive": bgnbd_probability_alive(purchases, x, t_x, T),
-            "expected_purchases": bgnbd_expected_purchases(purchases, months * units_per_month, x, t_x, T),
+            "probability_alive": bgnbd_probability_alive(purchases, x, t_x, age),
+            "expected_purchases": bgnbd_expected_purchases(purchases, months * units_per_month, x, t_x, age),
             "expected_average_order_value": gamma_gamma_expected_spend(spend, x, m),
-            "predicted_clv": discounted_clv(purchases, spend, x, t_x, T, m, months, discount, units_per_month),
+            "predicted_clv": discounted_clv(purchases, spend, x, t_x, age, m, months, discount, units_per_month),
         }
     )
     predicted["ltv_tier"] = ltv_tiers(predicted.predicted_clv.to_numpy(), high_share, medium_share)
