@@ -27,6 +27,7 @@ from audience.generate import (
     seasonal_intensity,
     stream,
 )
+from audience.raw_contract import RAW_SCHEMAS, conform_sql, empty_table_sql
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -65,25 +66,29 @@ def test_a_later_cutoff_only_adds_rows(small: tuple[Path, dict], tmp_path: Path)
     assert grown > con.execute(f"select count(*) from '{folder / 'esp_email_events.parquet'}'").fetchall()[0][0]
 
 
-def test_every_table_has_its_contract_columns(small: tuple[Path, dict]) -> None:
+def test_every_table_matches_the_raw_contract(small: tuple[Path, dict]) -> None:
+    """Column names and types exactly as in raw_contract.RAW_SCHEMAS (what staging and other loaders rely on)."""
     folder, _ = small
-    required = {
-        "crm_contacts": "contact_id email first_name last_name birth_date city region country created_at updated_at",
-        "shop_customers": "shop_customer_id email first_name last_name accepts_marketing created_at updated_at",
-        "shop_orders": "order_id shop_customer_id email ordered_at status currency total_amount discount_amount",
-        "shop_order_items": "order_item_id order_id product_id quantity unit_price",
-        "products": "product_id product_name category price",
-        "esp_campaigns": "campaign_id campaign_name subject variant campaign_type sent_at",
-        "esp_email_events": "event_id campaign_id email event_type occurred_at url",
-        "web_events": "event_id session_id anonymous_id email event_type product_id page_url search_query "
-        "device_type occurred_at",
-        "consent_events": "email channel status source occurred_at",
-        "deletion_requests": "email requested_at",
-    }
     con = duckdb.connect()
-    for table, columns in required.items():
-        found = {row[0] for row in con.execute(f"describe select * from '{folder / table}.parquet'").fetchall()}
-        assert set(columns.split()) | {"_loaded_at"} <= found, table
+    for table, columns in RAW_SCHEMAS.items():
+        found = {
+            row[0]: row[1].lower()
+            for row in con.execute(f"describe select * from '{folder / table}.parquet'").fetchall()
+        }
+        assert found == columns, table
+
+
+def test_empty_and_conformed_tables_follow_the_contract() -> None:
+    con = duckdb.connect()
+    empty = con.execute(f"describe {empty_table_sql('deletion_requests')}").fetchall()
+    assert {row[0]: row[1].lower() for row in empty} == RAW_SCHEMAS["deletion_requests"]
+    conformed = con.execute(
+        conform_sql(
+            "deletion_requests",
+            "select 'a@b.io' as email, 7 as extra, '2026-01-01' as requested_at, timestamp '2026-01-01' as _loaded_at",
+        )
+    ).df()
+    assert list(conformed.columns) == ["email", "requested_at", "_loaded_at"]
 
 
 def test_defect_rates_measured_in_the_raw_files(small: tuple[Path, dict]) -> None:
