@@ -19,6 +19,7 @@ from audience.generate import (
     TimeWarp,
     assign_defects,
     config_with,
+    expand_versions,
     expected_quarantine,
     generate,
     group_cumsum,
@@ -246,3 +247,9 @@ def test_seasonal_intensity_peaks_in_late_autumn() -> None:
     november_december = intensity[305:366].mean()
     june = intensity[152:182].mean()
     assert november_december > 1.3 * june
+
+
+def test_expand_versions_numbers_each_ids_versions() -> None:
+    ids, versions = expand_versions(np.array([7, 8, 9]), np.array([2, 1, 3]))
+    assert ids.tolist() == [7, 7, 8, 9, 9, 9]
+    assert versions.tolist() == [0, 1, 0, 0, 1, 2]

@@ -165,6 +165,11 @@ def group_cumsum(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return total - np.repeat(before, counts)
 
 
+def expand_versions(ids: np.ndarray, versions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One row per version of each id: (id, version number 0, 1, ...)."""
+    return np.repeat(ids, versions), group_rank(versions)
+
+
 def group_rank(counts: np.ndarray) -> np.ndarray:
     """0, 1, 2, ... within each consecutive group."""
     n = int(counts.sum())
@@ -910,8 +915,7 @@ class Generator:
         p = self.people
         members = np.flatnonzero(p.in_crm)
         versions = 1 + rng.binomial(2, 0.2, len(members))
-        person = np.repeat(members, versions)
-        version = group_rank(versions)
+        person, version = expand_versions(members, versions)
         updated = np.repeat(p.acquired_at[members], versions) + version * rng.uniform(5, 200, len(person))
         base = test_account_codes(p.is_test[person])
         rates = {"invalid_email": self.d.invalid_email, **timestamp_defects(self.d)}
@@ -955,8 +959,7 @@ class Generator:
         p = self.people
         holders = np.flatnonzero(p.has_account)
         versions = 1 + rng.binomial(1, 0.3, len(holders))
-        person = np.repeat(holders, versions)
-        version = group_rank(versions)
+        person, version = expand_versions(holders, versions)
         created = self.account_created_at()[person]
         updated = created + version * rng.uniform(1, 300, len(person))
         base = test_account_codes(p.is_test[person])
@@ -1000,8 +1003,7 @@ class Generator:
         cat = self.catalog
         n = len(cat.category)
         versions = 1 + (rng.random(n) < 0.2)
-        product = np.repeat(np.arange(n), versions)
-        version = group_rank(versions)
+        product, version = expand_versions(np.arange(n), versions)
         updated = version * rng.uniform(30, 600, len(product))
         price = cat.price[product] * np.where(version > 0, rng.choice([0.9, 1.1], len(product)), 1.0)
         categories = list(catalog.PRODUCT_CATEGORIES)
@@ -1072,8 +1074,7 @@ class Generator:
 
         # Versions: every order lands as paid; refunds and cancellations land again later.
         versions = 1 + (o.status > 0)
-        order = np.repeat(np.arange(n_orders), versions)
-        version = group_rank(versions)
+        order, version = expand_versions(np.arange(n_orders), versions)
         status = np.where(version == 0, 0, o.status[order])
         updated = np.where(version == 0, o.ordered_at[order], o.status_changed_at[order])
         is_test = p.is_test[o.person[order]]
