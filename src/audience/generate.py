@@ -681,7 +681,6 @@ class RawWriter:
         self.con.execute("set preserve_insertion_order = false").fetchall()
         start_us = int(datetime(cfg.start_date.year, cfg.start_date.month, cfg.start_date.day).timestamp() * 1e6)
         self.start_us = start_us
-        self.manifest: dict[str, dict] = {}
         self.con.execute(f"""
             create macro ts(day) as make_timestamp(cast({start_us} + day * {DAY_US} as bigint));
             create macro garbage(i) as list_extract(
