@@ -27,3 +27,15 @@
         {{- " or " if not loop.last }}
     {% endfor %}
 {%- endmacro %}
+
+{#-
+    Pre-hook for history models keyed by as-of date: a rebuild of an as-of
+    date (or an earlier one) first removes what earlier builds wrote for it
+    and later dates, so the new rows replace them instead of piling up.
+-#}
+{% macro delete_rows_from_as_of_date(date_column) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where {{ date_column }} >= (select as_of_date from {{ ref('int_as_of_date') }})
+    {%- endif -%}
+{%- endmacro %}

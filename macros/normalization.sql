@@ -45,3 +45,20 @@
     {%- endfor -%}
     {{ dbt.hash(dbt.concat(parts)) }}
 {%- endmacro %}
+
+{#-
+    A label as a stable machine key: lower case, every run of characters
+    other than a-z and 0-9 becomes one underscore, none at either end
+    ('High value, engaged' -> 'high_value_engaged').
+-#}
+{% macro slugify(column) -%}
+    {{ return(adapter.dispatch('slugify', 'audience_warehouse')(column)) }}
+{%- endmacro %}
+
+{% macro default__slugify(column) -%}
+    trim(both '_' from regexp_replace(lower({{ column }}), '[^a-z0-9]+', '_'))
+{%- endmacro %}
+
+{% macro duckdb__slugify(column) -%}
+    trim(regexp_replace(lower({{ column }}), '[^a-z0-9]+', '_', 'g'), '_')
+{%- endmacro %}

@@ -1,9 +1,10 @@
 {#-
-    History of every customer's RFM segment, engagement tier and lifecycle
-    stage. A new version is recorded when any of them changes; versions are
-    dated by the as-of date of the build (not the wall clock), so rebuilding
-    on the same data adds nothing. A customer who disappears (erased) has
-    their current version closed.
+    History of every customer's RFM segment, engagement tier, lifecycle
+    stage, cluster and LTV tier. A new version is recorded when any of them changes; versions are
+    dated by the as-of date of the build (not the wall clock, see
+    macros/snapshot_get_time.sql), so rebuilding on the same data adds
+    nothing. People who asked to be erased lose their whole history (the
+    post-hook deletes every version), not only their current version.
 -#}
 {% snapshot customer_segments_snapshot %}
 
@@ -11,11 +12,15 @@
     config(
         unique_key='customer_id',
         strategy='check',
-        check_cols=['rfm_segment', 'engagement_tier', 'lifecycle_stage'],
+        check_cols=['rfm_segment', 'engagement_tier', 'lifecycle_stage', 'cluster_label', 'ltv_tier'],
         updated_at='as_of_at',
-        hard_deletes='invalidate'
+        hard_deletes='invalidate',
+        post_hook="{{ delete_erased_rows({'customer_id': 'customer_id'}) }}"
     )
 }}
+
+-- depends_on: {{ ref('int_as_of_date') }}
+-- depends_on: {{ ref('int_erased_identities') }}
 
 select * from {{ ref('customer_segments') }}
 

@@ -23,6 +23,18 @@ lifecycle as (
 
 ),
 
+clusters as (
+
+    select customer_id, cluster_label from {{ ref('customer_clusters') }}
+
+),
+
+ltv as (
+
+    select customer_id, ltv_tier from {{ ref('customer_ltv') }}
+
+),
+
 as_of as (
 
     select * from {{ ref('int_as_of_date') }}
@@ -36,6 +48,8 @@ final as (
         rfm.rfm_segment,
         engagement.engagement_tier,
         lifecycle.lifecycle_stage,
+        clusters.cluster_label,
+        ltv.ltv_tier,
         as_of.as_of_date,
         cast(as_of.as_of_date as {{ dbt.type_timestamp() }}) as as_of_at
 
@@ -44,6 +58,10 @@ final as (
         on rfm.customer_id = engagement.customer_id
     inner join lifecycle
         on rfm.customer_id = lifecycle.customer_id
+    inner join clusters
+        on rfm.customer_id = clusters.customer_id
+    inner join ltv
+        on rfm.customer_id = ltv.customer_id
     cross join as_of
 
 )

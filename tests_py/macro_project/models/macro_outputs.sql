@@ -55,3 +55,36 @@ union all
 select 'surrogate_key is null-safe and ordered',
     cast({{ surrogate_key(["cast(null as varchar)", "'x'"]) }} = {{ surrogate_key(["'x'", "cast(null as varchar)"]) }} as varchar),
     'false'
+
+union all
+
+select 'slugify punctuation and case', {{ slugify("'  Mid value, LOW engagement!'") }}, 'mid_value_low_engagement'
+
+union all
+
+select 'slugify keeps digits', {{ slugify("'Top 20%'") }}, 'top_20'
+
+union all
+
+select 'json_scalar number wins', cast({{ json_scalar("6.0::double", "'x'") }} as varchar), '6.0'
+
+union all
+
+select 'json_scalar text', cast({{ json_scalar("cast(null as double)", "'at_risk'") }} as varchar), '"at_risk"'
+
+union all
+
+select 'json_object_of nests json', cast({{ json_object_of({'offer': "'BDAY15'", 'facts': "json_object('age', 30)"}) }} as varchar),
+    '{"offer":"BDAY15","facts":{"age":30}}'
+
+union all
+
+select 'json_object_agg and json_array_agg',
+    cast({{ json_object_of({'o': json_object_agg('k', 'v'), 'a': json_array_agg('k', 'v desc')}) }} as varchar),
+    '{"o":{"a":1,"b":2},"a":["b","a"]}'
+from (select 'a' as k, 1 as v union all select 'b', 2)
+
+union all
+
+-- NIST FIPS 180-2 example: SHA-256("abc")
+select 'sha256 of abc', {{ sha256("'abc'") }}, 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'

@@ -1,0 +1,49 @@
+{{ config(post_hook="{{ export_to_files() }}") }}
+
+{#-
+    One row per contact and segment they belong to now: what a list sync
+    mirrors into ESP lists or tags. entered_at is when the current,
+    uninterrupted membership began (the start of its open snapshot version).
+-#}
+
+with
+
+memberships as (
+
+    select * from {{ ref('int_segment_memberships') }}
+
+),
+
+history as (
+
+    select * from {{ ref('segment_memberships_snapshot') }}
+    where dbt_valid_to is null
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+final as (
+
+    select
+        memberships.segment_membership_id,
+        memberships.customer_id as external_id,
+        memberships.segment_id,
+        memberships.segment_type,
+        memberships.segment_key,
+        memberships.segment_name,
+        history.dbt_valid_from as entered_at,
+        as_of.as_of_cutoff_at as updated_at
+
+    from memberships
+    inner join history
+        on memberships.segment_membership_id = history.segment_membership_id
+    cross join as_of
+
+)
+
+select * from final

@@ -1,0 +1,31 @@
+{#-
+    The people marketing email may go to as of the as-of date: every customer
+    not in int_contact_suppressions. Every activation table starts here, so
+    suppression is decided once.
+-#}
+
+with
+
+customers as (
+
+    select * from {{ ref('customers') }}
+
+),
+
+suppressions as (
+
+    select customer_id from {{ ref('int_contact_suppressions') }}
+
+),
+
+final as (
+
+    select customers.*
+    from customers
+    left join suppressions
+        on customers.customer_id = suppressions.customer_id
+    where suppressions.customer_id is null
+
+)
+
+select * from final

@@ -1,0 +1,175 @@
+{#-
+    Recent shopping behaviour the personalization triggers react to, one row
+    per customer with an abandoned cart or a purchase as of the as-of date:
+      - abandoned cart: the latest add-to-cart not followed by an order of the
+        same customer within 24 hours (the 24 hours must have passed by the
+        cut-off); its age in hours at the cut-off and its web session;
+      - last purchase category: the category with the largest share of the
+        latest purchase, and its complement from the seed
+        complementary_categories.
+-#}
+
+with
+
+web_events as (
+
+    select * from {{ ref('fct_web_events') }}
+
+),
+
+browsers as (
+
+    select source_key as anonymous_id, customer_id
+    from {{ ref('int_customer_identity_map') }}
+    where source_system = 'web_visitor'
+
+),
+
+orders as (
+
+    select customer_id, ordered_at from {{ ref('fct_orders') }}
+
+),
+
+purchases as (
+
+    select * from {{ ref('int_customer_purchases') }}
+
+),
+
+order_items as (
+
+    select * from {{ ref('fct_order_items') }}
+
+),
+
+products as (
+
+    select * from {{ ref('products') }}
+
+),
+
+complementary_categories as (
+
+    select * from {{ ref('complementary_categories') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+cart_adds as (
+
+    select
+        browsers.customer_id,
+        web_events.session_id,
+        web_events.occurred_at as added_at
+
+    from web_events
+    inner join browsers
+        on web_events.anonymous_id = browsers.anonymous_id
+    cross join as_of
+    where web_events.event_type = 'add_to_cart'
+        and web_events.occurred_at < {{ dbt.dateadd('hour', -24, 'as_of.as_of_cutoff_at') }}
+
+),
+
+abandoned_carts as (
+
+    select
+        cart_adds.customer_id,
+        cart_adds.session_id,
+        cart_adds.added_at,
+        row_number() over (
+            partition by cart_adds.customer_id
+            order by cart_adds.added_at desc, cart_adds.session_id
+        ) as recency_rank
+
+    from cart_adds
+    left join orders
+        on cart_adds.customer_id = orders.customer_id
+        and orders.ordered_at >= cart_adds.added_at
+        and orders.ordered_at < {{ dbt.dateadd('hour', 24, 'cart_adds.added_at') }}
+    where orders.customer_id is null
+
+),
+
+latest_abandoned_carts as (
+
+    select
+        abandoned_carts.customer_id,
+        abandoned_carts.session_id as abandoned_cart_session_id,
+        {{ dbt.datediff('abandoned_carts.added_at', 'as_of.as_of_cutoff_at', 'hour') }} as abandoned_cart_age_hours
+
+    from abandoned_carts
+    cross join as_of
+    where abandoned_carts.recency_rank = 1
+
+),
+
+latest_purchases as (
+
+    select customer_id, order_id
+    from purchases
+    qualify row_number() over (partition by customer_id order by purchased_at desc, order_id desc) = 1
+
+),
+
+latest_purchase_category_amounts as (
+
+    select
+        latest_purchases.customer_id,
+        products.product_category,
+        sum(order_items.line_amount) as category_amount
+
+    from latest_purchases
+    inner join order_items
+        on latest_purchases.order_id = order_items.order_id
+    inner join products
+        on order_items.product_id = products.product_id
+    group by latest_purchases.customer_id, products.product_category
+
+),
+
+last_purchase_categories as (
+
+    select customer_id, product_category
+    from latest_purchase_category_amounts
+    qualify row_number() over (
+        partition by customer_id
+        order by category_amount desc, product_category
+    ) = 1
+
+),
+
+customers_with_signals as (
+
+    select customer_id from latest_abandoned_carts
+    union
+    select customer_id from last_purchase_categories
+
+),
+
+final as (
+
+    select
+        customers_with_signals.customer_id,
+        latest_abandoned_carts.abandoned_cart_session_id,
+        latest_abandoned_carts.abandoned_cart_age_hours,
+        last_purchase_categories.product_category as last_purchase_category,
+        complementary_categories.complementary_category
+
+    from customers_with_signals
+    left join latest_abandoned_carts
+        on customers_with_signals.customer_id = latest_abandoned_carts.customer_id
+    left join last_purchase_categories
+        on customers_with_signals.customer_id = last_purchase_categories.customer_id
+    left join complementary_categories
+        on last_purchase_categories.product_category = complementary_categories.product_category
+
+)
+
+select * from final

@@ -1,0 +1,92 @@
+{#-
+    Which enabled personalization triggers fire for which contact as of the
+    as-of date, before cooldowns and the weekly cap. A rule is the seed
+    trigger_conditions: conditions in the same
+    condition_group must all hold (AND); a trigger fires when any of its
+    groups holds (OR). A condition on an unknown (null) fact does not hold,
+    except `is_null`.
+-#}
+
+with
+
+facts as (
+
+    select * from {{ ref('int_trigger_facts') }}
+
+),
+
+conditions as (
+
+    select * from {{ ref('trigger_conditions') }}
+
+),
+
+triggers as (
+
+    select * from {{ ref('trigger_definitions') }}
+    where is_enabled
+
+),
+
+condition_results as (
+
+    select
+        facts.customer_id,
+        conditions.trigger_key,
+        conditions.condition_group,
+        coalesce(
+            case conditions.operator
+                when 'is_null' then facts.number_value is null and facts.text_value is null
+                when 'is_not_null' then facts.number_value is not null or facts.text_value is not null
+                when '=' then coalesce(
+                    facts.text_value = conditions.value,
+                    facts.number_value = {{ dbt.safe_cast('conditions.value', dbt.type_float()) }}
+                )
+                when '!=' then coalesce(
+                    facts.text_value <> conditions.value,
+                    facts.number_value <> {{ dbt.safe_cast('conditions.value', dbt.type_float()) }}
+                )
+                when '<' then facts.number_value < {{ dbt.safe_cast('conditions.value', dbt.type_float()) }}
+                when '<=' then facts.number_value <= {{ dbt.safe_cast('conditions.value', dbt.type_float()) }}
+                when '>' then facts.number_value > {{ dbt.safe_cast('conditions.value', dbt.type_float()) }}
+                when '>=' then facts.number_value >= {{ dbt.safe_cast('conditions.value', dbt.type_float()) }}
+                -- value holds the accepted texts separated by '|'
+                when 'in' then '|' || conditions.value || '|' like '%|' || facts.text_value || '|%'
+                when 'not_in' then '|' || conditions.value || '|' not like '%|' || facts.text_value || '|%'
+            end,
+            false
+        ) as is_met
+
+    from conditions
+    inner join triggers
+        on conditions.trigger_key = triggers.trigger_key
+    inner join facts
+        on conditions.fact = facts.fact
+
+),
+
+group_results as (
+
+    select
+        customer_id,
+        trigger_key,
+        condition_group,
+        min(case when is_met then 1 else 0 end) = 1 as is_group_met
+
+    from condition_results
+    group by customer_id, trigger_key, condition_group
+
+),
+
+final as (
+
+    select distinct
+        customer_id,
+        trigger_key
+
+    from group_results
+    where is_group_met
+
+)
+
+select * from final

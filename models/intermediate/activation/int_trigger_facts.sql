@@ -1,0 +1,168 @@
+{#-
+    Everything a personalization trigger rule may test, one row per
+    contactable customer and fact (long form, so that rules in the seed
+    trigger_conditions are evaluated as data and a marketer
+    adds a rule without touching SQL). A fact is a number or a text; null
+    means "unknown or never happened" and fails every comparison.
+-#}
+
+{%- set number_facts = [
+    'days_until_birthday', 'age_years', 'days_since_last_open', 'emails_delivered_90d',
+    'abandoned_cart_age_hours', 'days_since_last_purchase', 'purchases', 'predicted_clv',
+    'probability_alive', 'behavioral_score',
+] -%}
+{%- set text_facts = [
+    'email_consent_status', 'country_code', 'region', 'rfm_segment', 'engagement_tier',
+    'lifecycle_stage', 'ltv_tier', 'cluster_label', 'last_purchase_category', 'complementary_category',
+] -%}
+
+with
+
+contacts as (
+
+    select * from {{ ref('int_contactable_customers') }}
+
+),
+
+segments as (
+
+    select * from {{ ref('customer_segments') }}
+
+),
+
+engagement as (
+
+    select * from {{ ref('customer_engagement') }}
+
+),
+
+lifecycle as (
+
+    select * from {{ ref('customer_lifecycle') }}
+
+),
+
+ltv as (
+
+    select * from {{ ref('customer_ltv') }}
+
+),
+
+shopping_signals as (
+
+    select * from {{ ref('int_customer_shopping_signals') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+birthdays as (
+
+    select
+        contacts.*,
+        {{ dbt.datediff('contacts.birth_date', 'as_of.as_of_date', 'year') }} as years_since_birth_year,
+        -- 29 February falls on 28 February in other years
+        {{ dbt.dateadd(
+            'year',
+            dbt.datediff('contacts.birth_date', 'as_of.as_of_date', 'year'),
+            'contacts.birth_date'
+        ) }} as birthday_this_year
+
+    from contacts
+    cross join as_of
+
+),
+
+contacts_with_birthdays as (
+
+    select
+        birthdays.*,
+        case
+            when birthdays.birthday_this_year < as_of.as_of_date
+                then {{ dbt.dateadd('year', 1, 'birthdays.birthday_this_year') }}
+            else birthdays.birthday_this_year
+        end as next_birthday,
+        birthdays.years_since_birth_year
+            - case when birthdays.birthday_this_year > as_of.as_of_date then 1 else 0 end as age_years
+
+    from birthdays
+    cross join as_of
+
+),
+
+wide as (
+
+    select
+        contacts.customer_id,
+        {{ dbt.datediff('as_of.as_of_date', 'contacts.next_birthday', 'day') }} as days_until_birthday,
+        contacts.age_years,
+        {{ dbt.datediff('engagement.last_open_date', 'as_of.as_of_date', 'day') }} as days_since_last_open,
+        engagement.emails_delivered_90d,
+        shopping_signals.abandoned_cart_age_hours,
+        lifecycle.days_since_last_purchase,
+        lifecycle.purchases,
+        ltv.predicted_clv,
+        ltv.probability_alive,
+        engagement.behavioral_score,
+        contacts.email_consent_status,
+        contacts.country_code,
+        contacts.region,
+        segments.rfm_segment,
+        segments.engagement_tier,
+        segments.lifecycle_stage,
+        segments.ltv_tier,
+        segments.cluster_label,
+        shopping_signals.last_purchase_category,
+        shopping_signals.complementary_category
+
+    from contacts_with_birthdays as contacts
+    cross join as_of
+    inner join segments
+        on contacts.customer_id = segments.customer_id
+    inner join engagement
+        on contacts.customer_id = engagement.customer_id
+    inner join lifecycle
+        on contacts.customer_id = lifecycle.customer_id
+    inner join ltv
+        on contacts.customer_id = ltv.customer_id
+    left join shopping_signals
+        on contacts.customer_id = shopping_signals.customer_id
+
+),
+
+final as (
+
+    {% for fact in number_facts %}
+    select
+        customer_id,
+        '{{ fact }}' as fact,
+        cast({{ fact }} as {{ dbt.type_float() }}) as number_value,
+        cast(null as {{ dbt.type_string() }}) as text_value
+
+    from wide
+
+    union all
+
+    {% endfor %}
+    {% for fact in text_facts %}
+    select
+        customer_id,
+        '{{ fact }}' as fact,
+        cast(null as {{ dbt.type_float() }}) as number_value,
+        cast({{ fact }} as {{ dbt.type_string() }}) as text_value
+
+    from wide
+    {% if not loop.last %}
+
+    union all
+
+    {% endif %}
+    {% endfor %}
+
+)
+
+select * from final

@@ -1,0 +1,103 @@
+{#-
+    How strongly each customer has interacted with each product up to the
+    as-of cut-off: purchases (orders that count as purchases, see
+    int_customer_purchases) and product views or add-to-carts on the site.
+    Anonymous browsing counts for the customer its browser is linked to.
+-#}
+
+with
+
+purchases as (
+
+    select * from {{ ref('int_customer_purchases') }}
+
+),
+
+order_items as (
+
+    select * from {{ ref('fct_order_items') }}
+
+),
+
+web_events as (
+
+    select * from {{ ref('fct_web_events') }}
+
+),
+
+browsers as (
+
+    select source_key as anonymous_id, customer_id
+    from {{ ref('int_customer_identity_map') }}
+    where source_system = 'web_visitor'
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+purchased_products as (
+
+    select
+        purchases.customer_id,
+        order_items.product_id,
+        count(distinct purchases.order_id) as purchase_count,
+        0 as view_count,
+        max(purchases.purchased_at) as last_interacted_at
+
+    from purchases
+    inner join order_items
+        on purchases.order_id = order_items.order_id
+    group by purchases.customer_id, order_items.product_id
+
+),
+
+viewed_products as (
+
+    select
+        browsers.customer_id,
+        web_events.product_id,
+        0 as purchase_count,
+        count(*) as view_count,
+        max(web_events.occurred_at) as last_interacted_at
+
+    from web_events
+    inner join browsers
+        on web_events.anonymous_id = browsers.anonymous_id
+    cross join as_of
+    where web_events.event_type in ('product_view', 'add_to_cart')
+        and web_events.product_id is not null
+        and web_events.occurred_at < as_of.as_of_cutoff_at
+    group by browsers.customer_id, web_events.product_id
+
+),
+
+interactions as (
+
+    select * from purchased_products
+    union all
+    select * from viewed_products
+
+),
+
+final as (
+
+    select
+        customer_id,
+        product_id,
+        sum(purchase_count) as purchase_count,
+        sum(view_count) as view_count,
+        {{ var('recommendation_purchase_weight') }} * sum(purchase_count)
+            + {{ var('recommendation_view_weight') }} * sum(view_count) as interaction_strength,
+        sum(purchase_count) > 0 as has_purchased,
+        max(last_interacted_at) as last_interacted_at
+
+    from interactions
+    group by customer_id, product_id
+
+)
+
+select * from final
