@@ -39,3 +39,21 @@
     where {{ date_column }} >= (select as_of_date from {{ ref('int_as_of_date') }})
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    Pre-hook of the as-of-dated snapshots. Builds normally move forward in
+    as-of dates and this does nothing. When a date is built again (late data,
+    a changed threshold), the versions that build wrote are removed and the
+    versions it closed are reopened first, so the new build replaces them
+    instead of adding a second version with the same start.
+-#}
+{% macro rewind_snapshot_to_as_of_date() -%}
+    {%- set existing = adapter.get_relation(this.database, this.schema, this.identifier) -%}
+    {%- if existing is not none -%}
+    delete from {{ this }}
+    where dbt_valid_from >= {{ snapshot_get_time() }};
+    update {{ this }}
+    set dbt_valid_to = null
+    where dbt_valid_to >= {{ snapshot_get_time() }}
+    {%- endif -%}
+{%- endmacro %}

@@ -15,6 +15,7 @@
         check_cols=['segment_name'],
         updated_at='as_of_at',
         hard_deletes='invalidate',
+        pre_hook="{{ rewind_snapshot_to_as_of_date() }}",
         post_hook="{{ delete_erased_rows({'customer_id': 'customer_id'}) }}"
     )
 }}

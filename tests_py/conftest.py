@@ -45,6 +45,7 @@ def dbt_env(raw_dir: Path, warehouse: Path, **extra: str) -> dict[str, str]:
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         AUDIENCE_RAW_DIR=str(raw_dir),
         AUDIENCE_DUCKDB_PATH=str(warehouse),
+        AUDIENCE_EXPORTS_DIR=str(warehouse.parent / "exports"),
         **extra,
     )
     return env

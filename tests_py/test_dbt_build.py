@@ -22,4 +22,4 @@ def test_build_ran_models_data_tests_and_unit_tests(warehouse: Warehouse) -> Non
 
 def test_schemas_have_clean_names(warehouse: Warehouse) -> None:
     schemas = {row[0] for row in warehouse.query("select distinct table_schema from information_schema.tables")}
-    assert schemas == {"staging", "intermediate", "marts", "seeds", "snapshots"}
+    assert schemas == {"staging", "intermediate", "marts", "activation", "seeds", "snapshots"}

@@ -23,6 +23,7 @@ from conftest import run_dbt
 DAY_1 = date(2026, 9, 30)
 FACTS = ["fct_orders", "fct_order_items", "fct_email_events", "fct_web_events", "fct_web_sessions"]
 MARTS = ["customers", "customer_rfm", "customer_engagement", "customer_lifecycle", "customer_segments"]
+DIMENSIONS = ("rfm_segment", "engagement_tier", "lifecycle_stage", "cluster_label", "ltv_tier")
 BUILD_WITHOUT_TESTS = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 
 
@@ -179,7 +180,7 @@ def test_erasure_reaches_incremental_facts_and_marts(history: History, model: st
 def expected_transitions(before: pd.DataFrame, after: pd.DataFrame) -> set[tuple[str, str, str | None, str]]:
     merged = after.merge(before, on="customer_id", how="left", suffixes=("", "_before"))
     changes = set()
-    for dimension in ("rfm_segment", "engagement_tier", "lifecycle_stage"):
+    for dimension in DIMENSIONS:
         previous = merged[f"{dimension}_before"]
         changed = merged[previous.isna() | (previous != merged[dimension])]
         for row in changed.itertuples():
@@ -207,7 +208,7 @@ def test_transitions_record_exactly_the_changes_between_builds(history: History)
         assert len(expected) > 0
     entries = transitions[transitions.changed_on == as_of["day_1"]]
     assert entries.from_value.isna().all()
-    assert len(entries) == 3 * len(history.segments["day_1"])
+    assert len(entries) == len(DIMENSIONS) * len(history.segments["day_1"])
 
 
 def test_flows_include_typical_lifecycle_moves(history: History) -> None:

@@ -76,8 +76,8 @@ final as (
         contacts.city,
         contacts.region,
         contacts.country_code,
-        extract(month from contacts.birth_date) as birthday_month,
-        extract(day from contacts.birth_date) as birthday_day,
+        cast(extract(month from contacts.birth_date) as {{ dbt.type_int() }}) as birthday_month,
+        cast(extract(day from contacts.birth_date) as {{ dbt.type_int() }}) as birthday_day,
         contacts.email_consent_status,
 
         -- segment traits

@@ -65,9 +65,9 @@ final as (
         coalesce(current_sizes.segment_type, latest_changes.segment_type) as segment_type,
         coalesce(current_sizes.segment_key, latest_changes.segment_key) as segment_key,
         coalesce(current_sizes.segment_name, latest_changes.segment_name) as segment_name,
-        coalesce(current_sizes.contact_count, 0) as contact_count,
-        coalesce(latest_changes.entered_count, 0) as entered_count,
-        coalesce(latest_changes.exited_count, 0) as exited_count,
+        cast(coalesce(current_sizes.contact_count, 0) as {{ dbt.type_bigint() }}) as contact_count,
+        cast(coalesce(latest_changes.entered_count, 0) as {{ dbt.type_bigint() }}) as entered_count,
+        cast(coalesce(latest_changes.exited_count, 0) as {{ dbt.type_bigint() }}) as exited_count,
         as_of.as_of_date,
         as_of.as_of_cutoff_at as updated_at
 
