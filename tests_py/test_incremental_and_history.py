@@ -24,6 +24,12 @@ DAY_1 = date(2026, 9, 30)
 FACTS = ["fct_orders", "fct_order_items", "fct_email_events", "fct_web_events", "fct_web_sessions"]
 MARTS = ["customers", "customer_rfm", "customer_engagement", "customer_lifecycle", "customer_segments"]
 DIMENSIONS = ("rfm_segment", "engagement_tier", "lifecycle_stage", "cluster_label", "ltv_tier")
+MEMBERSHIPS_SQL = """
+    select memberships.*, contacts.email
+    from activation.segment_memberships as memberships
+    inner join activation.esp_contacts as contacts using (external_id)
+"""
+CHANGE_LOG_COUNT_SQL = "select count(*) as n from activation.segment_membership_changes"
 BUILD_WITHOUT_TESTS = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 
 
@@ -37,6 +43,9 @@ class History:
     erased_customer: str
     snapshot_rows_before_rebuild: int
     snapshot_rows_after_rebuild: int
+    memberships: dict[str, pd.DataFrame]
+    change_log_rows_before_rebuild: int
+    change_log_rows_after_rebuild: int
 
 
 def extract(root: Path, end: date) -> Path:
@@ -80,6 +89,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     raw = extract(root, DAY_1)
     build(raw, incremental, root)
     segments = {"day_1": read(incremental, "select * from marts.customer_segments")}
+    memberships = {"day_1": read(incremental, MEMBERSHIPS_SQL)}
 
     # A customer with orders on day 1 asks to be erased on day 2.
     victim = read(
@@ -99,6 +109,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     build(raw, incremental, root)
     build(raw, full, root, "--full-refresh")
     segments["day_2"] = read(incremental, "select * from marts.customer_segments")
+    memberships["day_2"] = read(incremental, MEMBERSHIPS_SQL)
+    memberships["day_2_full"] = read(full, MEMBERSHIPS_SQL)
     incremental_day_2 = root / "incremental_day_2.duckdb"
     shutil.copyfile(incremental, incremental_day_2)
 
@@ -107,9 +119,23 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     build(raw, incremental, root)
     segments["day_32"] = read(incremental, "select * from marts.customer_segments")
     before = int(read(incremental, "select count(*) as n from snapshots.customer_segments_snapshot").n[0])
+    changes_before = int(read(incremental, CHANGE_LOG_COUNT_SQL).n[0])
     build(raw, incremental, root)
     after = int(read(incremental, "select count(*) as n from snapshots.customer_segments_snapshot").n[0])
-    return History(root, incremental, incremental_day_2, full, segments, victim.customer_id, before, after)
+    changes_after = int(read(incremental, CHANGE_LOG_COUNT_SQL).n[0])
+    return History(
+        root,
+        incremental,
+        incremental_day_2,
+        full,
+        segments,
+        victim.customer_id,
+        before,
+        after,
+        memberships,
+        changes_before,
+        changes_after,
+    )
 
 
 def test_day_two_brings_late_redelivered_and_changed_rows(history: History) -> None:
@@ -208,7 +234,9 @@ def test_transitions_record_exactly_the_changes_between_builds(history: History)
         assert len(expected) > 0
     entries = transitions[transitions.changed_on == as_of["day_1"]]
     assert entries.from_value.isna().all()
-    assert len(entries) == len(DIMENSIONS) * len(history.segments["day_1"])
+    # the customer erased on day 2 loses their day-1 history too
+    day_1_customers = history.segments["day_1"].customer_id
+    assert len(entries) == len(DIMENSIONS) * int((day_1_customers != history.erased_customer).sum())
 
 
 def test_flows_include_typical_lifecycle_moves(history: History) -> None:
@@ -228,3 +256,66 @@ def test_flows_include_typical_lifecycle_moves(history: History) -> None:
 
 def test_rebuilding_on_the_same_data_adds_no_history(history: History) -> None:
     assert history.snapshot_rows_after_rebuild == history.snapshot_rows_before_rebuild
+
+
+def test_rebuilding_on_the_same_data_adds_no_change_events(history: History) -> None:
+    assert history.change_log_rows_after_rebuild == history.change_log_rows_before_rebuild > 0
+
+
+def test_external_ids_are_stable_across_builds(history: History) -> None:
+    """The same email keeps its external_id from build to build and in a build from scratch."""
+    ids = {
+        name: frame[["email", "external_id"]].drop_duplicates().set_index("email").external_id
+        for name, frame in history.memberships.items()
+    }
+    for other in ("day_1", "day_2_full"):
+        shared = ids["day_2"].index.intersection(ids[other].index)
+        assert len(shared) > 1000
+        assert (ids["day_2"][shared] == ids[other][shared]).all()
+    assert ids["day_2"].is_unique
+
+
+def test_change_log_holds_exactly_the_membership_differences(history: History) -> None:
+    """Day 2's events: an exit per membership that ended, an entry per membership that began."""
+    day_1_frame = history.memberships["day_1"]
+    # the customer erased on day 2 leaves no exit behind: their events are deleted
+    day_1 = set(day_1_frame.segment_membership_id[day_1_frame.external_id != history.erased_customer])
+    day_2 = set(history.memberships["day_2"].segment_membership_id)
+    day_2_date = history.segments["day_2"].as_of_date.iloc[0]
+    events = read(
+        history.incremental_day_2,
+        f"""
+        select segment_membership_id, change_type
+        from activation.segment_membership_changes
+        where cast(changed_at as date) = date '{day_2_date}'
+        """,
+    )
+    exited = set(events.segment_membership_id[events.change_type == "exited"])
+    entered = set(events.segment_membership_id[events.change_type == "entered"])
+    assert exited == day_1 - day_2
+    assert entered == day_2 - day_1
+    assert len(exited) > 0 and len(entered) > 0
+    sizes = read(
+        history.incremental_day_2,
+        "select sum(entered_count) as entered, sum(exited_count) as exited from activation.segment_sizes",
+    )
+    assert int(sizes.entered[0]) == len(entered)
+    assert int(sizes.exited[0]) == len(exited)
+
+
+def test_erasure_removes_snapshot_history_and_activation_rows(history: History) -> None:
+    victim = history.erased_customer
+    for table, column in (
+        ("snapshots.customer_segments_snapshot", "customer_id"),
+        ("snapshots.segment_memberships_snapshot", "customer_id"),
+        ("activation.segment_membership_changes", "external_id"),
+        ("intermediate.int_trigger_firings", "customer_id"),
+        ("activation.suppression_list", "external_id"),
+    ):
+        rows = read(history.incremental, f"select count(*) as n from {table} where {column} = '{victim}'")
+        assert int(rows.n[0]) == 0, table
+    day_1_history = read(
+        history.root / "incremental_day_2.duckdb",
+        "select count(*) as n from snapshots.customer_segments_snapshot",
+    )
+    assert int(day_1_history.n[0]) > 0
