@@ -88,3 +88,7 @@ union all
 
 -- NIST FIPS 180-2 example: SHA-256("abc")
 select 'sha256 of abc', {{ sha256("'abc'") }}, 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+
+union all
+
+select 'safe_cast gives null on bad input', cast({{ dbt.safe_cast("'north'", dbt.type_float()) }} as varchar), null
