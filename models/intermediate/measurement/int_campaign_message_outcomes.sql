@@ -1,0 +1,60 @@
+{#-
+    One row per (customer, campaign message) sent before the as-of cut-off:
+    the message's outcome (int_customer_email_messages) plus the purchases
+    attributed to it (int_order_email_attributions). The grain every
+    campaign performance mart aggregates, through the
+    email_performance_metrics macro.
+-#}
+
+with
+
+messages as (
+
+    select * from {{ ref('int_customer_email_messages') }}
+
+),
+
+attributions as (
+
+    select * from {{ ref('int_order_email_attributions') }}
+
+),
+
+attributed_per_message as (
+
+    select
+        customer_id,
+        campaign_id,
+        count(*) as attributed_orders,
+        sum(revenue) as attributed_revenue
+
+    from attributions
+    group by customer_id, campaign_id
+
+),
+
+final as (
+
+    select
+        messages.email_message_id,
+        messages.customer_id,
+        messages.campaign_id,
+        messages.is_delivered,
+        messages.is_opened,
+        messages.is_clicked,
+        messages.is_hard_bounced,
+        messages.is_unsubscribed,
+        messages.is_spam_complaint,
+        coalesce(attributed_per_message.attributed_orders, 0) as attributed_orders,
+        coalesce(attributed_per_message.attributed_revenue, 0) as attributed_revenue,
+        attributed_per_message.attributed_orders is not null as is_converted,
+        messages.sent_at
+
+    from messages
+    left join attributed_per_message
+        on messages.customer_id = attributed_per_message.customer_id
+        and messages.campaign_id = attributed_per_message.campaign_id
+
+)
+
+select * from final

@@ -1,0 +1,145 @@
+{#-
+    campaign_performance broken down by the segment each recipient was in
+    when the message was sent, on each dimension of customer_segments (RFM
+    segment, engagement tier, lifecycle stage, cluster, LTV tier). The
+    segment at send time is the customer_segments_snapshot version valid at
+    sent_at. History starts with the first build, so messages sent before a
+    customer's first recorded version use that earliest version
+    (segment_basis = 'earliest_known'); segment_basis = 'at_send' otherwise.
+-#}
+
+{%- set dimensions = {
+    'rfm': 'rfm_segment',
+    'engagement': 'engagement_tier',
+    'lifecycle': 'lifecycle_stage',
+    'cluster': 'cluster_label',
+    'ltv': 'ltv_tier',
+} -%}
+
+with
+
+outcomes as (
+
+    select * from {{ ref('int_campaign_message_outcomes') }}
+
+),
+
+campaigns as (
+
+    select * from {{ ref('campaigns') }}
+
+),
+
+history as (
+
+    select
+        *,
+        row_number() over (partition by customer_id order by dbt_valid_from) as version_number
+
+    from {{ ref('customer_segments_snapshot') }}
+
+),
+
+outcomes_with_versions as (
+
+    select
+        outcomes.*,
+        coalesce(valid_at_send.dbt_scd_id, earliest.dbt_scd_id) as dbt_scd_id,
+        case when valid_at_send.dbt_scd_id is null then 'earliest_known' else 'at_send' end as segment_basis
+
+    from outcomes
+    left join history as valid_at_send
+        on outcomes.customer_id = valid_at_send.customer_id
+        and outcomes.sent_at >= valid_at_send.dbt_valid_from
+        and (outcomes.sent_at < valid_at_send.dbt_valid_to or valid_at_send.dbt_valid_to is null)
+    left join history as earliest
+        on outcomes.customer_id = earliest.customer_id
+        and earliest.version_number = 1
+
+),
+
+outcomes_by_segment as (
+
+    {% for segment_type, column in dimensions.items() %}
+    select
+        outcomes_with_versions.*,
+        '{{ segment_type }}' as segment_type,
+        history.{{ column }} as segment_value
+
+    from outcomes_with_versions
+    inner join history
+        on outcomes_with_versions.dbt_scd_id = history.dbt_scd_id
+    {% if not loop.last %}
+
+    union all
+
+    {% endif %}
+    {% endfor %}
+
+),
+
+segment_totals as (
+
+    select
+        outcomes_by_segment.campaign_id,
+        outcomes_by_segment.segment_type,
+        outcomes_by_segment.segment_value,
+        outcomes_by_segment.segment_basis,
+        {{ email_performance_metrics('outcomes_by_segment') }}
+
+    from outcomes_by_segment
+    group by
+        outcomes_by_segment.campaign_id,
+        outcomes_by_segment.segment_type,
+        outcomes_by_segment.segment_value,
+        outcomes_by_segment.segment_basis
+
+),
+
+with_rates as (
+
+    select
+        *,
+        {{ email_performance_rates() }}
+
+    from segment_totals
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['with_rates.campaign_id', 'with_rates.segment_type', 'with_rates.segment_value', 'with_rates.segment_basis']) }}
+            as segment_campaign_performance_id,
+        with_rates.campaign_id,
+        campaigns.campaign_type,
+        campaigns.ab_test_id,
+        campaigns.variant,
+        with_rates.segment_type,
+        with_rates.segment_value,
+        with_rates.segment_basis,
+        with_rates.sends,
+        with_rates.delivered,
+        with_rates.unique_opens,
+        with_rates.unique_clicks,
+        with_rates.unsubscribes,
+        with_rates.spam_complaints,
+        with_rates.hard_bounces,
+        with_rates.converted_recipients,
+        with_rates.attributed_orders,
+        with_rates.attributed_revenue,
+        with_rates.open_rate,
+        with_rates.click_rate,
+        with_rates.click_to_open_rate,
+        with_rates.conversion_rate,
+        with_rates.unsubscribe_rate,
+        with_rates.revenue_per_email,
+        campaigns.sent_at
+
+    from with_rates
+    inner join campaigns
+        on with_rates.campaign_id = campaigns.campaign_id
+
+)
+
+select * from final
