@@ -31,7 +31,7 @@ VERDICTS = ("control", "winner", "control_better", "no_significant_difference", 
 
 
 @dataclass(frozen=True)
-class TestSettings:
+class AbTestSettings:
     """Decision settings of the analysis."""
 
     alpha: float = 0.05
@@ -104,7 +104,9 @@ def holm_adjust(p_values: np.ndarray) -> np.ndarray:
     return adjusted
 
 
-def verdict(comparison: Comparison, adjusted_p: float, control_rate: float, smaller_arm: float, s: TestSettings) -> str:
+def verdict(
+    comparison: Comparison, adjusted_p: float, control_rate: float, smaller_arm: float, s: AbTestSettings
+) -> str:
     """The decision for one comparison (see the module docstring)."""
     if adjusted_p < s.alpha and smaller_arm >= s.min_trials:
         return "winner" if comparison.absolute_lift > 0 else "control_better"
@@ -114,7 +116,7 @@ def verdict(comparison: Comparison, adjusted_p: float, control_rate: float, smal
     return "no_significant_difference"
 
 
-def analyze_tests(arms: pd.DataFrame, metrics: dict[str, tuple[str, str]], s: TestSettings) -> pd.DataFrame:
+def analyze_tests(arms: pd.DataFrame, metrics: dict[str, tuple[str, str]], s: AbTestSettings) -> pd.DataFrame:
     """Every variant of every test against its control, per metric.
 
     ``arms`` has one row per test arm: ``ab_test_id``, ``campaign_id``,
