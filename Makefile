@@ -63,4 +63,4 @@ lock: $(BIN)/.installed
 	  $(BIN)/pip freeze --exclude-editable | grep -v '^audience-warehouse'; } > requirements.lock
 
 clean:
-	rm -rf target logs data $(WAREHOUSE) $(WAREHOUSE).wal $(WAREHOUSE).tmp cdnow.duckdb .pytest_cache
+	rm -rf target logs data exports $(WAREHOUSE) $(WAREHOUSE).wal $(WAREHOUSE).tmp cdnow.duckdb .pytest_cache
