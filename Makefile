@@ -37,8 +37,9 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 data: $(BIN)/.installed
 	$(BIN)/python -m audience generate --customers $(CUSTOMERS) --seed $(SEED) --out $(RAW_DIR)
 
+# dbt build into a working copy; the warehouse and exports/ are replaced only on success.
 dbt-build: $(BIN)/.installed
-	AUDIENCE_RAW_DIR=$(RAW_DIR) AUDIENCE_DUCKDB_PATH=$(WAREHOUSE) $(BIN)/dbt build
+	AUDIENCE_RAW_DIR=$(RAW_DIR) AUDIENCE_DUCKDB_PATH=$(WAREHOUSE) $(BIN)/python -m audience build
 	@echo
 	@echo "Warehouse ready: $(abspath $(WAREHOUSE))"
 	@echo "Open it with:    $(BIN)/python -c \"import duckdb; duckdb.connect('$(WAREHOUSE)', read_only=True).sql('show all tables').show()\""
@@ -63,4 +64,4 @@ lock: $(BIN)/.installed
 	  $(BIN)/pip freeze --exclude-editable | grep -v '^audience-warehouse'; } > requirements.lock
 
 clean:
-	rm -rf target logs data exports $(WAREHOUSE) $(WAREHOUSE).wal $(WAREHOUSE).tmp cdnow.duckdb .pytest_cache
+	rm -rf target logs data exports .exports-* $(WAREHOUSE) $(basename $(WAREHOUSE)).building.duckdb* $(WAREHOUSE).wal $(WAREHOUSE).tmp cdnow.duckdb .pytest_cache

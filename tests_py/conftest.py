@@ -46,8 +46,8 @@ def dbt_env(raw_dir: Path, warehouse: Path, **extra: str) -> dict[str, str]:
         AUDIENCE_RAW_DIR=str(raw_dir),
         AUDIENCE_DUCKDB_PATH=str(warehouse),
         AUDIENCE_EXPORTS_DIR=str(warehouse.parent / "exports"),
-        **extra,
     )
+    env.update(extra)
     return env
 
 

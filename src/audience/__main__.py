@@ -1,15 +1,18 @@
-"""Command line: ``python -m audience generate ...`` (synthetic data) and ``python -m audience cdnow`` (CDNOW)."""
+"""Command line: ``python -m audience generate ...`` (synthetic data), ``python -m audience cdnow`` (CDNOW),
+``python -m audience build [dbt build options]`` (build into a working copy, publish atomically on success)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 from audience.cdnow import load_cdnow
 from audience.generate import config_with, generate
+from audience.publish import Published, build_and_publish
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +26,21 @@ def main(argv: list[str] | None = None) -> int:
     cdnow = commands.add_parser("cdnow", help="write the real CDNOW transaction log (from lifetimes) as raw tables")
     cdnow.add_argument("--sample", choices=["sample", "master"], default="sample", help="1/10th sample or all")
     cdnow.add_argument("--out", type=Path, default=Path("data/cdnow/raw"), help="output folder")
-    args = parser.parse_args(argv)
+    commands.add_parser(
+        "build",
+        help="dbt build into a working copy; publish the warehouse and exports only if it succeeds",
+        description="Any further arguments go to `dbt build`. Paths: AUDIENCE_DUCKDB_PATH, AUDIENCE_EXPORTS_DIR.",
+    )
+    args, dbt_args = parser.parse_known_args(argv)
+    if dbt_args and args.command != "build":
+        parser.error(f"unrecognized arguments: {' '.join(dbt_args)}")
+
+    if args.command == "build":
+        published = Published(
+            warehouse=Path(os.environ.get("AUDIENCE_DUCKDB_PATH", "audience.duckdb")),
+            exports=Path(os.environ.get("AUDIENCE_EXPORTS_DIR", "exports")),
+        )
+        return build_and_publish(["build", *dbt_args], published)
 
     if args.command == "generate":
         cfg = config_with(customers=args.customers, seed=args.seed, end_date=args.end_date)

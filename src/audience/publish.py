@@ -1,0 +1,109 @@
+"""Build into a working copy, publish atomically on success.
+
+BI tools and syncs read the published warehouse file and the published
+exports folder while builds run. DuckDB lets one process write a file and
+refuses a writer while another process holds it, and a build that fails
+halfway would leave some marts new and some old. So a build never touches
+what readers see:
+
+1. the published warehouse is copied to ``<name>.building.duckdb`` (an
+   incremental build needs the previous state) and dbt runs on the copy,
+   writing exports to a new version folder ``.<exports>-<build id>``;
+2. only when dbt succeeds is the copy checkpointed and renamed over the
+   published file (``os.replace``: atomic on one file system; readers that
+   hold the old file keep reading it, new connections see the new one), and
+   the ``exports`` symlink is switched to the new folder the same way;
+3. when dbt fails, nothing published changes; the working copy is kept for
+   inspection and the next build starts again from the published file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+KEEP_EXPORT_VERSIONS = 2
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where readers find the warehouse and the exports."""
+
+    warehouse: Path
+    exports: Path
+
+    @property
+    def working_copy(self) -> Path:
+        return self.warehouse.with_name(f"{self.warehouse.stem}.building{self.warehouse.suffix}")
+
+    def export_versions(self) -> list[Path]:
+        """Export version folders, oldest first."""
+        pattern = f".{self.exports.name}-*"
+        return sorted(p for p in self.exports.parent.glob(pattern) if p.is_dir())
+
+
+def prepare_working_copy(published: Published) -> Path:
+    """A fresh copy of the published warehouse (or nothing, for a first build) to build into."""
+    working = published.working_copy
+    for leftover in (working, Path(f"{working}.wal")):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(Path(f"{working}.tmp"), ignore_errors=True)
+    if published.warehouse.exists():
+        shutil.copyfile(published.warehouse, working)
+    return working
+
+
+def new_export_folder(published: Published, build_id: str) -> Path:
+    folder = published.exports.parent / f".{published.exports.name}-{build_id}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def swap_symlink(link: Path, target: Path) -> None:
+    """Point ``link`` at ``target`` atomically (a real folder in the way is moved aside once)."""
+    if link.exists() and not link.is_symlink():
+        link.rename(link.with_name(f".{link.name}-legacy-{time.strftime('%Y%m%d%H%M%S')}"))
+    temporary = link.with_name(f".{link.name}.swap")
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(target.name if target.parent == link.parent else target.resolve())
+    os.replace(temporary, link)
+
+
+def publish(published: Published, working: Path, export_folder: Path) -> None:
+    """Make the working copy and the new exports what readers see."""
+    with duckdb.connect(str(working)) as con:  # fold the WAL into the file before it moves
+        con.execute("checkpoint").fetchall()
+    os.replace(working, published.warehouse)
+    swap_symlink(published.exports, export_folder)
+    for old in published.export_versions()[:-KEEP_EXPORT_VERSIONS]:
+        if old != export_folder:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def build_and_publish(dbt_args: list[str], published: Published, dbt: str | None = None) -> int:
+    """Run ``dbt <dbt_args>`` on a working copy; publish it only if dbt succeeds. Returns dbt's exit code."""
+    dbt = dbt or str(Path(sys.executable).with_name("dbt"))
+    build_id = time.strftime("%Y%m%d%H%M%S") + f"-{os.getpid()}"
+    working = prepare_working_copy(published)
+    export_folder = new_export_folder(published, build_id)
+    env = dict(os.environ, AUDIENCE_DUCKDB_PATH=str(working), AUDIENCE_EXPORTS_DIR=str(export_folder))
+    result = subprocess.run([dbt, *dbt_args], env=env, check=False)
+    if result.returncode != 0:
+        shutil.rmtree(export_folder, ignore_errors=True)
+        print(
+            f"dbt failed (exit {result.returncode}): nothing published; "
+            f"{published.warehouse} and {published.exports} are unchanged, the failed build is in {working}",
+            file=sys.stderr,
+        )
+        return result.returncode
+    publish(published, working, export_folder)
+    print(f"published {published.warehouse} and {published.exports} -> {export_folder.name}", file=sys.stderr)
+    return 0
