@@ -17,7 +17,7 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help build data dbt-build test lint lock clean cdnow
+.PHONY: help build data dbt-build test lint lock clean cdnow bench
 
 help:
 	@echo "make build   create .venv, install pinned dependencies, generate the default dataset, dbt build"
@@ -25,6 +25,7 @@ help:
 	@echo "make data    regenerate the default dataset only (CUSTOMERS=$(CUSTOMERS) SEED=$(SEED))"
 	@echo "make cdnow   build the project on the real CDNOW data into cdnow.duckdb (CLV validation)"
 	@echo "make lock    re-pin requirements.lock from the current .venv"
+	@echo "make bench   scale benchmark (default 1,000,000 customers) -> bench/results/"
 	@echo "make clean   remove the warehouse, generated data and dbt artefacts"
 
 $(BIN)/.installed: requirements.lock pyproject.toml
@@ -56,8 +57,14 @@ cdnow: $(BIN)/.installed
 	AUDIENCE_RAW_DIR=data/cdnow/raw AUDIENCE_DUCKDB_PATH=cdnow.duckdb $(BIN)/dbt build --vars '$(CDNOW_VARS)'
 	@$(BIN)/python -c "import duckdb; duckdb.connect('cdnow.duckdb', read_only=True).sql('select model, parameter, round(value, 3) as value, n_customers, round(log_likelihood, 1) as log_likelihood from marts.clv_model_parameters').show()"
 
+# Scale benchmark (not a test): BENCH_CUSTOMERS=100000 make bench for a quick one.
+BENCH_CUSTOMERS ?= 1000000
+BENCH_RUNS ?= 3
+bench: $(BIN)/.installed
+	$(BIN)/python bench/bench.py --customers $(BENCH_CUSTOMERS) --runs $(BENCH_RUNS)
+
 lint: $(BIN)/.installed
-	$(BIN)/ruff check src tests_py python_models
+	$(BIN)/ruff check src tests_py python_models bench
 
 lock: $(BIN)/.installed
 	{ echo "# Exact versions installed by 'make build' (regenerate with 'make lock')."; \
