@@ -59,6 +59,12 @@ def slowest_nodes(target: Path, n: int = 10) -> list[dict]:
     return [{"node": r["unique_id"].split(".", 2)[-1], "seconds": round(r["execution_time"], 2)} for r in ranked]
 
 
+def node_seconds(target: Path, unique_id: str) -> float:
+    """Execution time dbt recorded for one node (the query itself, without dbt's start-up)."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return next(r["execution_time"] for r in results if r["unique_id"] == unique_id)
+
+
 def lifetimes_summary_seconds(warehouse: Path, runs: int) -> tuple[float, int]:
     """Median seconds of lifetimes' RFM summary on the purchases the warehouse's customer_rfm used."""
     from lifetimes.utils import summary_data_from_transaction_data
@@ -106,7 +112,7 @@ def markdown(report: dict) -> str:
         f"Throughput of the full build: {report['raw_rows_per_second']:,.0f} raw rows per second.",
         "",
         f"RFM / CLV inputs on {report['rfm']['purchases']:,} purchases (median of {report['runs']}): "
-        f"`dbt run -s customer_rfm` {report['rfm']['dbt_customer_rfm_seconds']:.2f} s, lifetimes "
+        f"model `customer_rfm` (its execution time in dbt) {report['rfm']['dbt_customer_rfm_seconds']:.2f} s, lifetimes "
         f"`summary_data_from_transaction_data` {report['rfm']['lifetimes_seconds']:.2f} s "
         f"(lifetimes / ours = {report['rfm']['ratio']:.1f}x).",
         "",
@@ -171,7 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     phases["incremental_build"] = statistics.median(incremental)
     memory["incremental_build"] = max(incremental_memory)
 
-    rfm_runs = [run_dbt(["run", "-s", "customer_rfm"], env, target)[0] for _ in range(args.runs)]
+    rfm_runs = []
+    for _ in range(args.runs):
+        run_dbt(["run", "-s", "customer_rfm"], env, target)
+        rfm_runs.append(node_seconds(target, "model.audience_warehouse.customer_rfm"))
     lifetimes_seconds, purchases = lifetimes_summary_seconds(warehouse, args.runs)
     rfm_seconds = statistics.median(rfm_runs)
 

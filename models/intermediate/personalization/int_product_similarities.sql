@@ -1,12 +1,9 @@
-{{ config(materialized='table') }}
-
 {#-
     Item-to-item cosine similarity over the customer x product interaction
     matrix (purchases and views, weighted as in
     int_customer_product_interactions): two products are similar when the
     same customers interact with both. Only each product's nearest
     `recommendation_neighbours` are kept; the rest never reach a top 3.
-    A table, because every customer's recommendations read it.
 -#}
 
 with
