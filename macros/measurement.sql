@@ -40,3 +40,13 @@
     {%- endfor %}
     cast(unique_clicks as {{ dbt.type_float() }}) / nullif(unique_opens, 0) as click_to_open_rate
 {%- endmacro %}
+
+{#- The columns the two macros above produce, in order, for a model's final select. -#}
+{% macro email_performance_columns() -%}
+    {{ return([
+        'sends', 'delivered', 'unique_opens', 'unique_clicks', 'unsubscribes', 'spam_complaints',
+        'hard_bounces', 'converted_recipients', 'attributed_orders', 'attributed_revenue',
+        'open_rate', 'click_rate', 'click_to_open_rate', 'conversion_rate', 'unsubscribe_rate',
+        'revenue_per_email',
+    ]) }}
+{%- endmacro %}

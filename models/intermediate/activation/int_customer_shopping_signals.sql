@@ -13,15 +13,7 @@ with
 
 web_events as (
 
-    select * from {{ ref('fct_web_events') }}
-
-),
-
-browsers as (
-
-    select source_key as anonymous_id, customer_id
-    from {{ ref('int_customer_identity_map') }}
-    where source_system = 'web_visitor'
+    select * from {{ ref('int_customer_web_events') }}
 
 ),
 
@@ -64,13 +56,11 @@ as_of as (
 cart_adds as (
 
     select
-        browsers.customer_id,
+        web_events.customer_id,
         web_events.session_id,
         web_events.occurred_at as added_at
 
     from web_events
-    inner join browsers
-        on web_events.anonymous_id = browsers.anonymous_id
     cross join as_of
     where web_events.event_type = 'add_to_cart'
         and web_events.occurred_at < {{ dbt.dateadd('hour', -24, 'as_of.as_of_cutoff_at') }}

@@ -2,7 +2,8 @@
     How strongly each customer has interacted with each product up to the
     as-of cut-off: purchases (orders that count as purchases, see
     int_customer_purchases) and product views or add-to-carts on the site.
-    Anonymous browsing counts for the customer its browser is linked to.
+    Anonymous browsing counts for the customer its browser is linked to
+    (int_customer_web_events).
 -#}
 
 with
@@ -21,21 +22,7 @@ order_items as (
 
 web_events as (
 
-    select * from {{ ref('fct_web_events') }}
-
-),
-
-browsers as (
-
-    select source_key as anonymous_id, customer_id
-    from {{ ref('int_customer_identity_map') }}
-    where source_system = 'web_visitor'
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_customer_web_events') }}
 
 ),
 
@@ -58,20 +45,16 @@ purchased_products as (
 viewed_products as (
 
     select
-        browsers.customer_id,
-        web_events.product_id,
+        customer_id,
+        product_id,
         0 as purchase_count,
         count(*) as view_count,
-        max(web_events.occurred_at) as last_interacted_at
+        max(occurred_at) as last_interacted_at
 
     from web_events
-    inner join browsers
-        on web_events.anonymous_id = browsers.anonymous_id
-    cross join as_of
-    where web_events.event_type in ('product_view', 'add_to_cart')
-        and web_events.product_id is not null
-        and web_events.occurred_at < as_of.as_of_cutoff_at
-    group by browsers.customer_id, web_events.product_id
+    where event_type in ('product_view', 'add_to_cart')
+        and product_id is not null
+    group by customer_id, product_id
 
 ),
 

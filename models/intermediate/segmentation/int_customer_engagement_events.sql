@@ -21,7 +21,7 @@ purchases as (
 
 web_events as (
 
-    select * from {{ ref('fct_web_events') }}
+    select * from {{ ref('int_customer_web_events') }}
 
 ),
 
@@ -70,15 +70,13 @@ signals as (
     union all
 
     select
-        browsers.customer_id,
-        web_events.event_type as signal_type,
-        web_events.web_event_id as source_id,
-        web_events.occurred_at
+        customer_id,
+        event_type as signal_type,
+        web_event_id as source_id,
+        occurred_at
 
     from web_events
-    inner join browsers
-        on web_events.anonymous_id = browsers.anonymous_id
-    where web_events.event_type in ('product_view', 'add_to_cart')
+    where event_type in ('product_view', 'add_to_cart')
 
     union all
 

@@ -118,22 +118,9 @@ final as (
         with_rates.segment_type,
         with_rates.segment_value,
         with_rates.segment_basis,
-        with_rates.sends,
-        with_rates.delivered,
-        with_rates.unique_opens,
-        with_rates.unique_clicks,
-        with_rates.unsubscribes,
-        with_rates.spam_complaints,
-        with_rates.hard_bounces,
-        with_rates.converted_recipients,
-        with_rates.attributed_orders,
-        with_rates.attributed_revenue,
-        with_rates.open_rate,
-        with_rates.click_rate,
-        with_rates.click_to_open_rate,
-        with_rates.conversion_rate,
-        with_rates.unsubscribe_rate,
-        with_rates.revenue_per_email,
+        {% for column in email_performance_columns() %}
+        with_rates.{{ column }},
+        {% endfor %}
         campaigns.sent_at
 
     from with_rates
