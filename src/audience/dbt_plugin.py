@@ -1,9 +1,15 @@
 """dbt-duckdb plugin: prepares the file system the warehouse writes to.
 
 dbt-duckdb loads it from ``profiles.yml`` (``plugins: - module:
-audience.dbt_plugin``) when it opens the warehouse. DuckDB's COPY does not
-create folders, so the exports folder must exist before the first activation
-model writes its files.
+audience.dbt_plugin``) when it opens the warehouse. It
+
+- creates the exports folder: DuckDB's COPY does not create folders, and the
+  activation models write there;
+- sets DuckDB's ``temp_directory`` (where it spills beyond ``memory_limit``)
+  when one is configured, once, when the database is opened. dbt-duckdb
+  re-applies profile ``settings`` on every cursor, and DuckDB refuses to set
+  ``temp_directory`` again once something has spilled, even to the same
+  value; a connect-time option is applied once.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from dbt.adapters.duckdb.credentials import DuckDBCredentials
 from dbt.adapters.duckdb.plugins import BasePlugin
 
 
@@ -22,8 +29,18 @@ def ensure_folders(config: dict[str, Any]) -> list[Path]:
     return folders
 
 
+def connect_options(plugin_config: dict[str, Any]) -> dict[str, str]:
+    """DuckDB options to set when the database is opened: temp_directory, if one is given."""
+    temp_directory = str(plugin_config.get("temp_directory") or "").strip()
+    return {"temp_directory": temp_directory} if temp_directory else {}
+
+
 class Plugin(BasePlugin):
-    """Creates the folders named in the plugin's config when dbt opens the warehouse."""
+    """Creates the exports folder and sets the spill folder when dbt opens the warehouse."""
 
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         ensure_folders(plugin_config)
+        self._connect_options = connect_options(plugin_config)
+
+    def update_connection_config(self, creds: DuckDBCredentials, config: dict[str, Any]) -> None:
+        config.update(self._connect_options)

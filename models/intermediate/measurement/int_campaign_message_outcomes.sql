@@ -39,7 +39,9 @@ final as (
         messages.email_message_id,
         messages.customer_id,
         messages.campaign_id,
-        messages.is_delivered,
+        -- an opened message was delivered, even when the ESP's delivery event
+        -- is missing (dropped or quarantined): rates stay within 0..1
+        messages.is_delivered or messages.is_opened as is_delivered,
         messages.is_opened,
         messages.is_clicked,
         messages.is_hard_bounced,
