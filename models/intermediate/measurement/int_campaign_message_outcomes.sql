@@ -39,9 +39,13 @@ final as (
         messages.email_message_id,
         messages.customer_id,
         messages.campaign_id,
-        -- an opened message was delivered, even when the ESP's delivery event
-        -- is missing (dropped or quarantined): rates stay within 0..1
-        messages.is_delivered or messages.is_opened as is_delivered,
+        -- a message opened, unsubscribed from or reported was delivered, even
+        -- when the ESP's delivery event is missing (dropped or quarantined):
+        -- every rate per delivered message stays within 0..1
+        messages.is_delivered
+            or messages.is_opened
+            or messages.is_unsubscribed
+            or messages.is_spam_complaint as is_delivered,
         messages.is_opened,
         messages.is_clicked,
         messages.is_hard_bounced,
