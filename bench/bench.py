@@ -112,7 +112,8 @@ def markdown(report: dict) -> str:
         f"Throughput of the full build: {report['raw_rows_per_second']:,.0f} raw rows per second.",
         "",
         f"RFM / CLV inputs on {report['rfm']['purchases']:,} purchases (median of {report['runs']}): "
-        f"model `customer_rfm` (its execution time in dbt) {report['rfm']['dbt_customer_rfm_seconds']:.2f} s, lifetimes "
+        f"model `customer_rfm` (its execution time in dbt) {report['rfm']['dbt_customer_rfm_seconds']:.2f} s, "
+        "lifetimes "
         f"`summary_data_from_transaction_data` {report['rfm']['lifetimes_seconds']:.2f} s "
         f"(lifetimes / ours = {report['rfm']['ratio']:.1f}x).",
         "",
