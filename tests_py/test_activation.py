@@ -230,9 +230,8 @@ def held_out(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> 
         [
             "run",
             "--select",
-            "int_as_of_date",
-            "int_product_similarities",
-            "customer_product_recommendations",
+            # everything between the as-of date and the recommendations
+            "int_as_of_date+,+customer_product_recommendations",
             "--vars",
             json.dumps({"as_of_date": as_of.date().isoformat()}),
         ],
