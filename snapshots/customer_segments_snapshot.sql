@@ -12,7 +12,7 @@
     config(
         unique_key='customer_id',
         strategy='check',
-        check_cols=['rfm_segment', 'engagement_tier', 'lifecycle_stage', 'cluster_label', 'ltv_tier'],
+        check_cols=segment_dimensions().values() | list,
         updated_at='as_of_at',
         hard_deletes='invalidate',
         pre_hook="{{ rewind_snapshot_to_as_of_date() }}",

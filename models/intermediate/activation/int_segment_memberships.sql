@@ -6,13 +6,7 @@
     segment_memberships_snapshot, from which the activation change log is read.
 -#}
 
-{%- set dimensions = {
-    'rfm': 'rfm_segment',
-    'engagement': 'engagement_tier',
-    'lifecycle': 'lifecycle_stage',
-    'cluster': 'cluster_label',
-    'ltv': 'ltv_tier',
-} -%}
+{%- set dimensions = segment_dimensions() -%}
 
 with
 

@@ -8,13 +8,7 @@
     (segment_basis = 'earliest_known'); segment_basis = 'at_send' otherwise.
 -#}
 
-{%- set dimensions = {
-    'rfm': 'rfm_segment',
-    'engagement': 'engagement_tier',
-    'lifecycle': 'lifecycle_stage',
-    'cluster': 'cluster_label',
-    'ltv': 'ltv_tier',
-} -%}
+{%- set dimensions = segment_dimensions() -%}
 
 with
 

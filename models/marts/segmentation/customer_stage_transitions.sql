@@ -5,7 +5,7 @@
     the build that saw the change.
 -#}
 
-{%- set dimensions = ['rfm_segment', 'engagement_tier', 'lifecycle_stage', 'cluster_label', 'ltv_tier'] -%}
+{%- set dimensions = segment_dimensions().values() | list -%}
 
 with
 
