@@ -206,3 +206,40 @@ def test_ltv_tiers_split_20_30_50_and_keep_ties_together() -> None:
     assert list(tied[:4]) == ["high", "high", "high", "low"] and tied[4] is None
     with pytest.raises(ValueError, match="shares"):
         clv.ltv_tiers(clv_values, 0.8, 0.3)
+
+
+def _finite_difference_gradient(objective, point: np.ndarray, step: float = 1e-6) -> np.ndarray:
+    """Central differences of the objective's value, independent of its analytic gradient."""
+    gradient = np.zeros_like(point)
+    for i in range(len(point)):
+        shift = np.zeros_like(point)
+        shift[i] = step
+        gradient[i] = (objective(point + shift)[0] - objective(point - shift)[0]) / (2 * step)
+    return gradient
+
+
+@pytest.mark.parametrize("params", [(0.243, 4.414, 0.793, 2.426), (2.0, 10.0, 3.0, 1.2)])
+def test_bgnbd_objective_is_the_mean_likelihood_and_its_gradient_is_exact(
+    calibration: pd.DataFrame, params: tuple[float, ...]
+) -> None:
+    """The grouped objective equals the per-customer log-likelihood; its gradient equals finite differences."""
+    x, t_x, T = (calibration[c].to_numpy(float) for c in ("frequency", "recency", "T"))  # noqa: N806
+    objective = clv.BgNbdObjective(x, t_x, T)
+    assert objective.n_rows < len(x)  # customers share rows, so grouping does work
+    value, gradient = objective(np.log(params))
+    per_customer = clv.bgnbd_log_likelihood(clv.BgNbdParams(*params), x, t_x, T)
+    assert value == pytest.approx(-per_customer.mean(), rel=1e-12)
+    np.testing.assert_allclose(gradient, _finite_difference_gradient(objective, np.log(params)), rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("params", [(6.25, 3.74, 15.44), (1.0, 8.0, 100.0)])
+def test_gamma_gamma_objective_is_the_mean_likelihood_and_its_gradient_is_exact(
+    calibration: pd.DataFrame, params: tuple[float, ...]
+) -> None:
+    repeat = calibration[calibration.frequency > 0]
+    x, m = repeat.frequency.to_numpy(float), repeat.monetary_value.to_numpy(float)
+    objective = clv.GammaGammaObjective(x, m)
+    value, gradient = objective(np.log(params))
+    per_customer = clv.gamma_gamma_log_likelihood(clv.GammaGammaParams(*params), x, m)
+    assert value == pytest.approx(-per_customer.mean(), rel=1e-12)
+    np.testing.assert_allclose(gradient, _finite_difference_gradient(objective, np.log(params)), rtol=1e-5, atol=1e-8)

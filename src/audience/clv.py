@@ -14,8 +14,10 @@ purchases. Those are the ``btyd_*`` columns of ``marts.customer_rfm``.
 
 Log-likelihoods are vectorized over customers and written with ``gammaln``,
 ``betaln`` and ``logaddexp`` so they stay finite for heavy buyers; fits run
-on log-parameters (positivity without constraints) over the distinct input
-rows weighted by their counts, which keeps a million-customer fit cheap.
+on log-parameters (positivity without constraints) with analytic gradients
+(L-BFGS-B), over the distinct input rows weighted by their counts, and
+evaluate each special function once per distinct x, t_x or T: a
+million-customer fit takes about a second.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import betaln, expit, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 LOG_BOUND = 12.0  # parameters are searched within exp(-12) .. exp(12)
 
@@ -88,30 +90,35 @@ def check_btyd_inputs(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:  #
         raise ValueError("a customer without repeat purchases must have t_x = 0")
 
 
-def _distinct_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """Distinct rows of the columns and how often each occurs."""
-    stacked = np.column_stack(columns)
-    rows, counts = np.unique(stacked, axis=0, return_counts=True)
-    return [rows[:, i] for i in range(rows.shape[1])], counts.astype(float)
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and, for each input, the position of its value among them."""
+    unique, inverse = np.unique(values, return_inverse=True)
+    return unique, inverse.ravel()
 
 
 def _minimize(objective, start: np.ndarray, names: tuple[str, ...], model: str) -> tuple[np.ndarray, int]:
-    """Minimize over log-parameters; raise ClvFitError unless it converges inside the bounds."""
+    """Minimize over log-parameters with the analytic gradient; raise ClvFitError unless it converges inside the bounds.
+
+    ``objective`` returns (value, gradient). The objective is a mean over
+    customers, so the tolerances are the same at any sample size.
+    """
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
-    result = minimize(objective, start, method="L-BFGS-B", bounds=bounds, options={"ftol": 1e-14, "gtol": 1e-9})
-    # Polish with Nelder-Mead: robust where the likelihood surface is flat.
-    polished = minimize(
-        objective, result.x, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 20_000}
+    result = minimize(
+        objective,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 1000},
     )
-    best = polished if polished.fun <= result.fun else result
-    at_bound = np.abs(best.x) > LOG_BOUND - 1e-3
-    if not np.isfinite(best.fun) or not (result.success or polished.success) or at_bound.any():
+    at_bound = np.abs(result.x) > LOG_BOUND - 1e-3
+    if not np.isfinite(result.fun) or not result.success or at_bound.any():
         stuck = ", ".join(n for n, hit in zip(names, at_bound, strict=True) if hit) or "none"
         raise ClvFitError(
-            f"{model} fit did not converge (L-BFGS-B: {result.message}; Nelder-Mead: {polished.message}; "
-            f"parameters at a bound: {stuck}). Check the inputs: too few repeat buyers, or T in the wrong unit."
+            f"{model} fit did not converge (L-BFGS-B: {result.message}; parameters at a bound: {stuck}). "
+            "Check the inputs: too few repeat buyers, or T in the wrong unit."
         )
-    return best.x, int(result.nit + polished.nit)
+    return result.x, int(result.nit)
 
 
 # ---------------------------------------------------------------- BG/NBD
@@ -130,23 +137,80 @@ def bgnbd_log_likelihood(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T:
     return common + np.logaddexp(alive_to_end, dropped)
 
 
+class BgNbdObjective:
+    """Mean negative BG/NBD log-likelihood over customers and its gradient in log-parameters.
+
+    Customers are reduced to their distinct (x, t_x, T) rows with weights,
+    and the special functions are evaluated once per distinct x, t_x and T
+    (a few hundred values each) rather than once per customer; per row only
+    a handful of vector operations remain. The gradient is analytic (digamma
+    for the log-gamma and log-beta terms), so the optimizer needs no finite
+    differences.
+    """
+
+    def __init__(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:  # noqa: N803
+        self.ux, ix = _distinct(x)
+        self.ut, it = _distinct(t_x)
+        self.uT, iT = _distinct(T)  # noqa: N806
+        # one integer code per (x, t_x, T) combination; its distinct values are the rows
+        codes = (ix.astype(np.int64) * len(self.ut) + it) * len(self.uT) + iT
+        distinct_codes, first, weight = np.unique(codes, return_index=True, return_counts=True)
+        self.n_rows = len(distinct_codes)
+        self.weight = weight.astype(float)
+        self.total = self.weight.sum()
+        self.ix, self.it, self.iT = ix[first], it[first], iT[first]
+        self.x = self.ux[self.ix]
+        self.has_repeat = self.x > 0
+        self.weight_by_x = np.bincount(self.ix, weights=self.weight, minlength=len(self.ux))
+
+    def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        r, alpha, a, b = np.exp(log_params)
+        ux, ix, it, iT, w = self.ux, self.ix, self.it, self.iT, self.weight  # noqa: N806
+        # per distinct x, t_x and T
+        common = gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + betaln(a, b + ux) - betaln(a, b)
+        b_x = b + np.maximum(ux, 1.0) - 1.0
+        log_alpha_t, log_alpha_T = np.log(alpha + self.ut), np.log(alpha + self.uT)  # noqa: N806
+        # per distinct row: alive at T, or dropped out right after the last purchase (x > 0 only)
+        r_x = r + self.x
+        alive = -r_x * log_alpha_T[iT]
+        dropped = np.where(self.has_repeat, np.log(a) - np.log(b_x)[ix] - r_x * log_alpha_t[it], -np.inf)
+        mix = np.logaddexp(alive, dropped)
+        log_likelihood = np.dot(self.weight_by_x, common) + np.dot(w, mix)
+        if not np.isfinite(log_likelihood):
+            return 1e300, np.zeros(4)
+
+        # gradient: each row's two branches weighted by their posterior shares
+        w_dropped = w * np.exp(dropped - mix)
+        w_alive = w - w_dropped
+        n_x = self.weight_by_x
+        psi_ab, psi_abx = digamma(a + b), digamma(a + b + ux)
+        d_r = (
+            np.dot(n_x, digamma(r + ux) - digamma(r) + np.log(alpha))
+            - np.dot(w_alive, log_alpha_T[iT])
+            - np.dot(w_dropped, log_alpha_t[it])
+        )
+        d_alpha = (
+            self.total * r / alpha
+            - np.dot(w_alive * r_x, (1.0 / (alpha + self.uT))[iT])
+            - np.dot(w_dropped * r_x, (1.0 / (alpha + self.ut))[it])
+        )
+        d_a = np.dot(n_x, psi_ab - psi_abx) + w_dropped.sum() / a
+        d_b = np.dot(n_x, digamma(b + ux) - digamma(b) + psi_ab - psi_abx) - np.dot(w_dropped, (1.0 / b_x)[ix])
+        gradient = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])  # chain rule: d/d log(theta)
+        return float(-log_likelihood / self.total), -gradient / self.total
+
+
 def fit_bgnbd(x: object, t_x: object, T: object) -> Fit:  # noqa: N803
     """Maximum-likelihood BG/NBD parameters for the customers given."""
     x, t_x, T = _as_arrays(x, t_x, T)  # noqa: N806
     check_btyd_inputs(x, t_x, T)
     if len(x) < 10 or np.count_nonzero(x) < 3:
         raise ClvFitError(f"BG/NBD needs repeat buyers to fit; got {len(x)} customers, {np.count_nonzero(x)} repeaters")
-    (ux, ut, uT), weight = _distinct_rows(x, t_x, T)  # noqa: N806
-    total = weight.sum()
-
-    def objective(log_params: np.ndarray) -> float:
-        value = -np.dot(weight, bgnbd_log_likelihood(BgNbdParams(*np.exp(log_params)), ux, ut, uT)) / total
-        return float(value) if np.isfinite(value) else 1e300
-
+    objective = BgNbdObjective(x, t_x, T)
     start = np.log([1.0, max(float(np.mean(T)), 1e-3), 1.0, 1.0])
     best, iterations = _minimize(objective, start, ("r", "alpha", "a", "b"), "BG/NBD")
     params = BgNbdParams(*np.exp(best))
-    log_likelihood = float(np.dot(weight, bgnbd_log_likelihood(params, ux, ut, uT)))
+    log_likelihood = float(np.sum(bgnbd_log_likelihood(params, x, t_x, T)))
     return Fit(params, log_likelihood, len(x), iterations)
 
 
@@ -199,6 +263,45 @@ def gamma_gamma_log_likelihood(params: GammaGammaParams, x: np.ndarray, m: np.nd
     )
 
 
+class GammaGammaObjective:
+    """Mean negative Gamma-Gamma log-likelihood over repeat buyers and its gradient in log-parameters.
+
+    Terms that depend on x alone are evaluated once per distinct x; per
+    customer only log(x m + gamma) changes with the parameters.
+    """
+
+    def __init__(self, x: np.ndarray, m: np.ndarray) -> None:
+        self.x, self.m = x, m
+        self.total = float(len(x))
+        self.ux, self.ix = _distinct(x)
+        self.count_by_x = np.bincount(self.ix, minlength=len(self.ux)).astype(float)
+        self.sum_x_log_m = float(np.dot(x, np.log(m)))
+        self.sum_log_m = float(np.sum(np.log(m)))
+        self.x_m = x * m
+
+    def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        p, q, g = np.exp(log_params)
+        ux, n_x, x = self.ux, self.count_by_x, self.x
+        log_x_m_g = np.log(self.x_m + g)
+        per_x = gammaln(p * ux + q) - gammaln(p * ux) - gammaln(q) + q * np.log(g) + p * ux * np.log(ux)
+        log_likelihood = (
+            np.dot(n_x, per_x) + p * self.sum_x_log_m - self.sum_log_m - np.dot(p * x + q, log_x_m_g)
+        )
+        if not np.isfinite(log_likelihood):
+            return 1e300, np.zeros(3)
+
+        psi_pxq = digamma(p * ux + q)
+        d_p = (
+            np.dot(n_x, ux * (psi_pxq - digamma(p * ux) + np.log(ux)))
+            + self.sum_x_log_m
+            - np.dot(x, log_x_m_g)
+        )
+        d_q = np.dot(n_x, psi_pxq - digamma(q) + np.log(g)) - log_x_m_g.sum()
+        d_g = self.total * q / g - np.sum((p * x + q) / (self.x_m + g))
+        gradient = np.array([d_p * p, d_q * q, d_g * g])  # chain rule: d/d log(theta)
+        return float(-log_likelihood / self.total), -gradient / self.total
+
+
 def fit_gamma_gamma(x: object, m: object) -> Fit:
     """Maximum-likelihood Gamma-Gamma parameters from repeat buyers (x > 0, m > 0) only."""
     x, m = _as_arrays(x, m)
@@ -206,19 +309,12 @@ def fit_gamma_gamma(x: object, m: object) -> Fit:
     x, m = x[keep], m[keep]
     if len(x) < 10:
         raise ClvFitError(f"Gamma-Gamma needs repeat buyers with spend; got {len(x)}")
-    (ux, um), weight = _distinct_rows(x, m)
-    total = weight.sum()
-
-    def objective(log_params: np.ndarray) -> float:
-        value = -np.dot(weight, gamma_gamma_log_likelihood(GammaGammaParams(*np.exp(log_params)), ux, um)) / total
-        return float(value) if np.isfinite(value) else 1e300
-
     start = np.log([1.0, 2.0, max(float(np.mean(m)), 1e-3)])
-    best, iterations = _minimize(objective, start, ("p", "q", "gamma"), "Gamma-Gamma")
+    best, iterations = _minimize(GammaGammaObjective(x, m), start, ("p", "q", "gamma"), "Gamma-Gamma")
     params = GammaGammaParams(*np.exp(best))
     if params.q <= 1.0:
         raise ClvFitError(f"Gamma-Gamma fitted q = {params.q:.3f} <= 1: the mean spend is undefined")
-    log_likelihood = float(np.dot(weight, gamma_gamma_log_likelihood(params, ux, um)))
+    log_likelihood = float(np.sum(gamma_gamma_log_likelihood(params, x, m)))
     return Fit(params, log_likelihood, len(x), iterations)
 
 
