@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import silhouette_score
 
 from audience import clustering
 
@@ -125,6 +126,22 @@ def test_silhouette_uses_a_fixed_size_sample() -> None:
     assert clustering.sample_rows(6000, 500, 1).shape == (500,)
     with pytest.raises(ValueError, match="not possible"):
         clustering.search_k(prepared.matrix[:3], range(2, 5), seed=1, fit_sample=10, silhouette_sample=10)
+
+
+def test_silhouettes_equal_scikit_learns_on_the_same_points() -> None:
+    """One pass over the pairwise distances gives scikit-learn's silhouette for every labeling."""
+    rng = np.random.default_rng(5)
+    points = np.vstack([rng.normal(centre, 1.0, (300, 3)) for centre in (0.0, 4.0, 8.0)])
+    labelings = [
+        np.repeat([0, 1, 2], 300),  # the true groups
+        rng.integers(0, 4, len(points)),  # noise
+        np.r_[np.zeros(len(points) - 1, dtype=int), 1],  # a singleton cluster scores 0
+        np.r_[np.zeros(450, dtype=int), np.full(450, 2)],  # cluster 1 has no member here
+    ]
+    ours = clustering.silhouette_scores(points, labelings, block_rows=128)
+    reference = [silhouette_score(points, labels) for labels in labelings]
+    np.testing.assert_allclose(ours, reference, rtol=1e-9, atol=1e-12)
+    assert ours[0] > 0.5 > abs(ours[1])
 
 
 def test_choose_k_prefers_the_best_silhouette_then_the_smaller_k() -> None:

@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
-from sklearn.metrics import silhouette_score
 
 # Which features speak to which dimension of a cluster's name.
 VALUE_FEATURES = ("frequency", "monetary", "average_order_value")
@@ -95,19 +94,66 @@ def _kmeans(k: int, seed: int) -> KMeans:
     return KMeans(n_clusters=k, init="k-means++", n_init=4, random_state=seed)
 
 
+def silhouette_scores(points: np.ndarray, labelings: list[np.ndarray], block_rows: int = 1000) -> list[float]:
+    """Mean silhouette of ``points`` under each labeling, computing the pairwise distances once.
+
+    For each point, a = mean distance to the other members of its cluster and
+    b = the smallest mean distance to the members of another cluster;
+    s = (b - a) / max(a, b), and 0 for a point alone in its cluster
+    (Rousseeuw 1987). The Euclidean distances are computed a block of rows
+    at a time and multiplied by every labeling's one-hot matrix at once, so
+    trying several k costs one pass over the n x n distances, in memory
+    proportional to ``block_rows`` x n.
+    """
+    n = len(points)
+    one_hots = [np.eye(labels.max() + 1)[labels] for labels in labelings]
+    stacked = np.hstack(one_hots)
+    sums = np.empty((n, stacked.shape[1]))  # sum of distances from each point to each cluster
+    squared = (points**2).sum(axis=1)
+    for start in range(0, n, block_rows):
+        block = slice(start, min(start + block_rows, n))
+        distances = squared[block, None] + squared[None, :] - 2.0 * points[block] @ points.T
+        np.maximum(distances, 0.0, out=distances)
+        distances[np.arange(block.stop - block.start), np.arange(block.start, block.stop)] = 0.0
+        sums[block] = np.sqrt(distances) @ stacked
+    scores, offset = [], 0
+    for labels, one_hot in zip(labelings, one_hots, strict=True):
+        k = one_hot.shape[1]
+        cluster_sums = sums[:, offset : offset + k]
+        offset += k
+        sizes = one_hot.sum(axis=0)
+        rows = np.arange(n)
+        own_size = sizes[labels]
+        a = cluster_sums[rows, labels] / np.maximum(own_size - 1, 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            means = cluster_sums / sizes
+        means[:, sizes == 0] = np.inf  # a cluster none of these points is in
+        means[rows, labels] = np.inf
+        b = means.min(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.where(own_size > 1, (b - a) / np.maximum(a, b), 0.0)
+        scores.append(float(np.nan_to_num(s).mean()))
+    return scores
+
+
 def search_k(matrix: np.ndarray, k_values: range, seed: int, fit_sample: int, silhouette_sample: int) -> list[KResult]:
-    """Inertia and sampled silhouette for each k (fitted on a fixed sample of rows)."""
+    """Inertia and sampled silhouette for each k (fitted on a fixed sample of rows).
+
+    Every k is scored on the same random ``silhouette_sample`` rows of the
+    fit sample, so the silhouettes are comparable across k.
+    """
     fit_rows = matrix[sample_rows(len(matrix), fit_sample, seed)]
-    results = []
+    scored_rows = sample_rows(len(fit_rows), silhouette_sample, seed)
+    models = []
     for k in k_values:
         if k < 2 or k >= len(fit_rows):
             raise ValueError(f"k = {k} is not possible with {len(fit_rows)} customers")
-        model = _kmeans(k, seed).fit(fit_rows)
-        score = silhouette_score(
-            fit_rows, model.labels_, sample_size=min(silhouette_sample, len(fit_rows)), random_state=seed
-        )
-        results.append(KResult(k, float(model.inertia_), float(score)))
-    return results
+        models.append(_kmeans(k, seed).fit(fit_rows))
+    silhouettes = silhouette_scores(fit_rows[scored_rows], [model.labels_[scored_rows] for model in models])
+    return [
+        KResult(k, float(model.inertia_), score)
+        for k, model, score in zip(k_values, models, silhouettes, strict=True)
+    ]
 
 
 def choose_k(results: list[KResult]) -> int:
