@@ -1,0 +1,166 @@
+"""Item-to-item product recommendations on a sparse customer x product matrix.
+
+The method (Linden, Smith & York 2003, "Amazon.com recommendations:
+item-to-item collaborative filtering"):
+
+1. ``product_neighbours``: the cosine similarity of every two products'
+   interaction vectors over customers (``X^T X`` scaled by the vector
+   norms), keeping each product's ``neighbours`` most similar others;
+2. ``recommend``: a customer's score for a product is the sum, over the
+   products they interacted with, of interaction strength x similarity
+   (``X S``); products they already bought are never recommended; the best
+   ``per_customer`` win, ties going to the smaller product id, and customers
+   with fewer candidates are filled with the best sellers they have not
+   bought.
+
+Both are matrix products, so they run in scipy/numpy rather than as a SQL
+self-join of the interactions (which grows with the square of each
+customer's products). Customers are scored a block at a time, so memory is
+``block_rows`` x products whatever the number of customers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+SIMILAR_ITEMS = "similar_items"
+POPULAR = "popular"
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """Each product's most similar products: parallel arrays, one entry per (product, neighbour)."""
+
+    product: np.ndarray  # column index of the product
+    similar: np.ndarray  # column index of the neighbour
+    cosine: np.ndarray
+    rank: np.ndarray  # 1 = the most similar
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    """Parallel arrays, one entry per (customer, rank)."""
+
+    customer: np.ndarray  # row index of the customer
+    product: np.ndarray  # column index of the product
+    rank: np.ndarray
+    score: np.ndarray
+    source: np.ndarray  # SIMILAR_ITEMS or POPULAR
+
+
+def interaction_matrix(
+    customer: np.ndarray, product: np.ndarray, values: np.ndarray, n_customers: int, n_products: int
+) -> sparse.csr_matrix:
+    """The customers x products matrix holding ``values`` (duplicates of a cell are summed)."""
+    matrix = sparse.coo_matrix(
+        (np.asarray(values, dtype=float), (customer, product)), shape=(n_customers, n_products)
+    ).tocsr()
+    matrix.sum_duplicates()
+    return matrix
+
+
+def _first_per_group(group: np.ndarray, order: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (in ``order``) of the first ``limit`` entries of each group, and their 1-based rank.
+
+    ``order`` must sort the entries by group first.
+    """
+    sorted_group = group[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_group)) + 1]
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)])) + 1
+    keep = rank <= limit
+    return order[keep], rank[keep]
+
+
+def product_neighbours(matrix: sparse.csr_matrix, neighbours: int) -> Neighbours:
+    """Each product's ``neighbours`` most similar other products by cosine; ties go to the smaller index.
+
+    Two products are similar only if at least one customer interacted with
+    both; a product is never its own neighbour.
+    """
+    gram = (matrix.T @ matrix).toarray()
+    norms = np.sqrt(np.diag(gram))
+    product, similar = np.nonzero(gram)
+    off_diagonal = product != similar
+    product, similar = product[off_diagonal], similar[off_diagonal]
+    cosine = gram[product, similar] / (norms[product] * norms[similar])
+    order = np.lexsort((similar, -cosine, product))
+    kept, rank = _first_per_group(product, order, neighbours)
+    return Neighbours(product[kept], similar[kept], cosine[kept], rank)
+
+
+def _top_per_row(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``n`` best finite scores of each row: (row, column, rank), ties to the smaller column.
+
+    The n-th best value of each row is found by partition; only entries at
+    least that good are sorted, so the cost stays linear in the row length.
+    """
+    width = scores.shape[1]
+    if width == 0:
+        empty = np.array([], dtype=np.int64)
+        return empty, empty, empty
+    kth = -np.partition(-scores, min(n, width) - 1, axis=1)[:, min(n, width) - 1]
+    row, column = np.nonzero((scores >= kth[:, None]) & np.isfinite(scores))
+    order = np.lexsort((column, -scores[row, column], row))
+    kept, rank = _first_per_group(row, order, n)
+    return row[kept], column[kept], rank
+
+
+def recommend(
+    interactions: sparse.csr_matrix,
+    purchased: sparse.csr_matrix,
+    neighbours: Neighbours,
+    popular: np.ndarray,
+    popular_scores: np.ndarray,
+    per_customer: int = 3,
+    block_rows: int = 50_000,
+) -> Recommendations:
+    """Top ``per_customer`` products for every row of ``interactions`` (customers without any included).
+
+    ``purchased`` marks products a customer bought (never recommended);
+    ``popular`` lists product columns best seller first, with their scores,
+    for customers with too few similar-item candidates.
+    """
+    n_customers, n_products = interactions.shape
+    similarity = sparse.csr_matrix(
+        (neighbours.cosine, (neighbours.product, neighbours.similar)), shape=(n_products, n_products)
+    )
+    parts: list[tuple[np.ndarray, ...]] = []
+    for start in range(0, n_customers, block_rows):
+        stop = min(start + block_rows, n_customers)
+        scores = (interactions[start:stop] @ similarity).toarray()
+        bought = purchased[start:stop].toarray() > 0
+        scores[(scores <= 0) | bought] = -np.inf
+        row, column, rank = _top_per_row(scores, per_customer)
+        parts.append((row + start, column, rank, scores[row, column], np.full(len(row), SIMILAR_ITEMS)))
+
+        # best sellers for customers short of candidates, after their similar items
+        found = np.bincount(row, minlength=stop - start)
+        short = np.flatnonzero(found < per_customer)
+        if len(short) and len(popular):
+            taken = bought[short][:, popular]
+            recommended = np.zeros((len(short), n_products), dtype=bool)
+            short_rows = np.isin(row, short)
+            recommended[np.searchsorted(short, row[short_rows]), column[short_rows]] = True
+            taken |= recommended[:, popular]
+            fill = np.where(taken, -np.inf, -np.arange(len(popular), dtype=float))  # earlier = better
+            need = per_customer - found[short]
+            f_row, f_position, f_rank = _top_per_row(fill, per_customer)
+            keep = f_rank <= need[f_row]
+            f_row, f_position, f_rank = f_row[keep], f_position[keep], f_rank[keep]
+            parts.append(
+                (
+                    short[f_row] + start,
+                    popular[f_position],
+                    found[short][f_row] + f_rank,
+                    popular_scores[f_position].astype(float),
+                    np.full(len(f_row), POPULAR),
+                )
+            )
+    if not parts:
+        empty = np.array([], dtype=np.int64)
+        return Recommendations(empty, empty, empty, np.array([], dtype=float), np.array([], dtype=str))
+    customer, product, rank, score, source = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return Recommendations(customer, product, rank, score, source)
