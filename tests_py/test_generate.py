@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from audience.generate import (
@@ -65,6 +66,14 @@ def test_a_later_cutoff_only_adds_rows(small: tuple[Path, dict], tmp_path: Path)
         assert missing.fetchall()[0][0] == 0, table
     grown = con.execute(f"select count(*) from '{tmp_path / 'esp_email_events.parquet'}'").fetchall()[0][0]
     assert grown > con.execute(f"select count(*) from '{folder / 'esp_email_events.parquet'}'").fetchall()[0][0]
+
+
+def test_rows_are_written_in_load_order(small: tuple[Path, dict]) -> None:
+    """As a connector appends them: a reader of the newest loads can skip the older row groups."""
+    folder, _ = small
+    for table in RAW_TABLES:
+        loaded = pq.read_table(folder / f"{table}.parquet", columns=["_loaded_at"]).column(0).to_numpy()
+        assert (np.diff(loaded) >= np.timedelta64(0)).all(), table
 
 
 def test_every_table_matches_the_raw_contract(small: tuple[Path, dict]) -> None:

@@ -700,7 +700,11 @@ class RawWriter:
         self.con.register(name, _arrow(columns))
 
     def write(self, table: str, select_sql: str) -> int:
-        """Write the rows of ``select_sql`` loaded by the cut-off to ``<table>.parquet``."""
+        """Write the rows of ``select_sql`` loaded by the cut-off to ``<table>.parquet``.
+
+        Rows are written in load order, as a connector appends them, so a
+        reader of the rows loaded since a time skips the older row groups.
+        """
         path = self.out_dir / f"{table}.parquet"
         cutoff = self.cfg.cutoff_days
         self.con.execute(f"""
@@ -708,6 +712,7 @@ class RawWriter:
                 select * exclude (_load_day), ts(_load_day) as _loaded_at
                 from ({select_sql})
                 where _load_day < {cutoff}
+                order by _loaded_at, columns(*)
             ) to '{path}' (format parquet, compression snappy)
         """).fetchall()
         return self.con.execute(f"select count(*) from '{path}'").fetchall()[0][0]
