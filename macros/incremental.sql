@@ -1,28 +1,98 @@
 {#-
-    Where an incremental run starts reading: the latest _loaded_at already in
-    the model minus the var incremental_lookback_hours. Rows loaded since then
-    are re-processed; delete+insert on the unique key keeps that idempotent.
+    Incremental runs re-read the rows loaded since a window start: the latest
+    _loaded_at already in the model minus the var incremental_lookback_hours
+    (for connectors that commit out of order). The start is computed once,
+    when the model compiles, and written into the SQL as a literal, so the
+    raw Parquet reader skips every row group loaded before it (the raw
+    tables are append-only, in load order). None on a full build, and when
+    the model is empty.
 -#}
-{% macro incremental_window_start(column='_loaded_at') -%}
-    (
+{% macro reload_window_start(relation=none, column='_loaded_at') -%}
+    {%- if not (execute and is_incremental()) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set query -%}
         select {{ dbt.dateadd('hour', -1 * var('incremental_lookback_hours'), 'max(' ~ column ~ ')') }}
-        from {{ this }}
+        from {{ relation if relation is not none else this }}
+    {%- endset -%}
+    {%- set latest = run_query(query).columns[0].values()[0] -%}
+    {%- if latest is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return("cast('" ~ latest ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{%- endmacro %}
+
+{#- A where-clause condition: loaded since the window start (always true on a full build). -#}
+{% macro loaded_since(window_start, column='_loaded_at') -%}
+    {%- if window_start is none -%}
+        true
+    {%- else -%}
+        {{ column }} >= {{ window_start }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    Pre-hook of the validated models: the rows loaded since the window start
+    are read again from the source, so the copies an earlier run stored are
+    removed first (a raw row has no id of its own; re-reading must not store
+    it twice).
+-#}
+{% macro delete_rows_to_reload() -%}
+    {%- set window_start = reload_window_start() -%}
+    {%- if window_start is not none -%}
+    delete from {{ this }} where {{ loaded_since(window_start) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The rows a validated model ranks in this run. A full build: every row of
+    the staging model. An incremental run: the rows loaded since the window
+    start, plus every earlier row of their keys (a new delivery can demote
+    the survivor to a duplicate, so all rows of a key are ranked together)
+    and of keys whose verdict depends on data that may have arrived since
+    (`recheck_reasons`: a late parent resolving an orphan, say), and of keys
+    listed by the query `more_keys`. Earlier rows are read back from the
+    model itself with the staging model's columns.
+-#}
+{% macro rows_to_validate(staging, key, window_start, recheck_reasons=[], more_keys=none) -%}
+    {%- if is_incremental() and window_start is not none %}
+    select * from {{ staging }}
+    where {{ loaded_since(window_start) }}
+
+    union all
+
+    select {{ star(staging) }}
+    from {{ this }}
+    where {{ key }} in (
+        select {{ key }} from {{ staging }} where {{ loaded_since(window_start) }}
+        {%- if recheck_reasons %}
+        union all
+        select {{ key }} from {{ this }}
+        where quarantine_reason in ({% for reason in recheck_reasons %}'{{ reason }}'{{ ", " if not loop.last }}{% endfor %})
+        {%- endif %}
+        {%- if more_keys %}
+        union all
+        {{ more_keys }}
+        {%- endif %}
     )
+    {%- else %}
+    select * from {{ staging }}
+    {%- endif %}
 {%- endmacro %}
 
 {#-
     Post-hook for facts: remove rows of people who asked to be erased, also
-    when their request arrives after the rows were loaded. `columns` maps an
-    identity type of int_erased_identities (customer_id, anonymous_id) to the
-    column holding it.
+    when their request arrives after the rows were loaded. `columns` maps a
+    column of int_erased_identities (customer_id, customer_key, anonymous_id)
+    to the column of this model holding it.
 -#}
 {% macro delete_erased_rows(columns) -%}
     delete from {{ this }}
-    where {% for identity_type, column in columns.items() -%}
+    where {% for identity_column, column in columns.items() -%}
         {{ column }} in (
-            select identity_value
+            select {{ identity_column }}
             from {{ ref('int_erased_identities') }}
-            where identity_type = '{{ identity_type }}'
+            where {{ identity_column }} is not null
         )
         {{- " or " if not loop.last }}
     {% endfor %}

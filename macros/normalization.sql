@@ -2,12 +2,47 @@
 
 {#- Trimmed, lower-cased email; blank becomes null. -#}
 {% macro normalize_email(column) -%}
-    nullif(lower(trim({{ column }})), '')
+    lower({{ normalize_text(column) }})
 {%- endmacro %}
 
 {#- Trimmed free text; blank becomes null. -#}
 {% macro normalize_text(column) -%}
+    {{ return(adapter.dispatch('normalize_text', 'audience_warehouse')(column)) }}
+{%- endmacro %}
+
+{% macro default__normalize_text(column) -%}
     nullif(trim({{ column }}), '')
+{%- endmacro %}
+
+{#-
+    DuckDB's trim() removes spaces only and costs several times a LIKE test:
+    most values have nothing to trim, so only those with a leading or
+    trailing space are trimmed (same result, a third of the time on tens of
+    millions of event rows).
+-#}
+{% macro duckdb__normalize_text(column) -%}
+    nullif(case when {{ column }} like ' %' or {{ column }} like '% ' then trim({{ column }}) else {{ column }} end, '')
+{%- endmacro %}
+
+{#-
+    The integer key of the customer an email belongs to: the first 63 bits of
+    the MD5 of the normalized email (customer_id is the whole MD5 as text).
+    Joins and aggregations over tens of millions of event rows run several
+    times faster on it than on the 32-character customer_id. Two emails
+    sharing a key (odds about 1 in 20 million at a million customers) would
+    fail the unique test on customers.customer_key rather than merge people.
+-#}
+{% macro customer_key(email) -%}
+    {{ return(adapter.dispatch('customer_key', 'audience_warehouse')(email)) }}
+{%- endmacro %}
+
+{% macro default__customer_key(email) -%}
+    cast(conv(substring(md5({{ email }}), 1, 15), 16, 10) as bigint)
+{%- endmacro %}
+
+{#- md5_number is the digest as a 128-bit integer; md5_number_upper is several times slower. -#}
+{% macro duckdb__customer_key(email) -%}
+    cast(md5_number({{ email }}) >> 65 as bigint)
 {%- endmacro %}
 
 {#-

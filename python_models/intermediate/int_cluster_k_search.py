@@ -17,7 +17,8 @@ def model(dbt, session):
     fit_sample = dbt.config.get("cluster_fit_sample_size")
     silhouette_sample = dbt.config.get("cluster_silhouette_sample_size")
 
-    eligible = features.filter("has_sufficient_data").df().sort_values("customer_id")
+    # a fixed row order, so the seeded samples are the same on the same data
+    eligible = features.filter("has_sufficient_data").order("customer_id").project(", ".join(cluster_features)).df()
     prepared = prepare_features(eligible, cluster_features, log_features, pca_components)
     results = search_k(prepared.matrix, range(k_min, k_max + 1), seed, fit_sample, silhouette_sample)
     chosen = choose_k(results)

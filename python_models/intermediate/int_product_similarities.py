@@ -9,14 +9,13 @@ from audience.recommend import interaction_matrix, product_neighbours
 def model(dbt, session):
     dbt.config(materialized="table")
     neighbours = int(dbt.config.get("recommendation_neighbours"))
-    interactions = dbt.ref("int_customer_product_interactions").select(
-        "customer_id, product_id, interaction_strength"
-    ).df()
-    customer, _ = pd.factorize(interactions.customer_id)
-    product_ids, product = np.unique(interactions.product_id.to_numpy(), return_inverse=True)
-    n_customers = int(customer.max()) + 1 if len(customer) else 0
+    interactions = dbt.ref("int_customer_product_interactions").project(
+        "customer_key, product_id, interaction_strength"
+    ).fetchnumpy()
+    customer_keys, customer = np.unique(interactions["customer_key"], return_inverse=True)
+    product_ids, product = np.unique(interactions["product_id"], return_inverse=True)
     matrix = interaction_matrix(
-        customer, product, interactions.interaction_strength.to_numpy(float), n_customers, len(product_ids)
+        customer, product, interactions["interaction_strength"].astype(float), len(customer_keys), len(product_ids)
     )
     nearest = product_neighbours(matrix, neighbours)
     return pd.DataFrame(

@@ -18,8 +18,9 @@ def model(dbt, session):
     fit_sample = dbt.config.get("cluster_fit_sample_size")
     silhouette_sample = dbt.config.get("cluster_silhouette_sample_size")
 
-    customers = features.df().sort_values("customer_id")
-    chosen_k = int(k_search.filter("is_chosen_k").df().k.iloc[0])
+    # a fixed row order, so the seeded samples are the same on the same data
+    customers = features.order("customer_id").df()
+    chosen_k = int(k_search.filter("is_chosen_k").project("k").fetchall()[0][0])
     sufficient = customers.has_sufficient_data.to_numpy(dtype=bool)
     assignments, _, _ = cluster_customers(
         customers[sufficient],
@@ -34,10 +35,12 @@ def model(dbt, session):
         pca_components=pca_components,
         k=chosen_k,
     )
+    assignments.insert(1, "customer_key", customers.customer_key.to_numpy()[sufficient])
     # No purchase and no email history: not enough to place them anywhere.
     insufficient = pd.DataFrame(
         {
             "customer_id": customers.customer_id[~sufficient],
+            "customer_key": customers.customer_key[~sufficient],
             "cluster_id": 0,
             "cluster_label": INSUFFICIENT_DATA,
             "distance_to_centroid": float("nan"),

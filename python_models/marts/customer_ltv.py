@@ -28,7 +28,7 @@ def model(dbt, session):
 
     unit_days = {"day": 1.0, "week": 7.0}[time_unit]
     customers = rfm.select(
-        "customer_id, is_buyer, btyd_frequency, btyd_recency, btyd_t, btyd_monetary_value, as_of_date"
+        "customer_id, customer_key, is_buyer, btyd_frequency, btyd_recency, btyd_t, btyd_monetary_value, as_of_date"
     ).df()
     customers["is_buyer"] = customers.is_buyer.to_numpy(dtype=bool)
     params = parameters.df().set_index("clv_model_parameter_id")["value"]
@@ -49,7 +49,9 @@ def model(dbt, session):
         }
     )
     predicted["ltv_tier"] = ltv_tiers(predicted.predicted_clv.to_numpy(), high_share, medium_share)
-    frame = customers[["customer_id", "is_buyer", "btyd_frequency"]].merge(predicted, on="customer_id", how="left")
+    frame = customers[["customer_id", "customer_key", "is_buyer", "btyd_frequency"]].merge(
+        predicted, on="customer_id", how="left"
+    )
     is_buyer = frame.is_buyer.to_numpy(dtype=bool)
     one_time = (frame.btyd_frequency.fillna(-1) == 0).to_numpy(dtype=bool)
     frame["clv_basis"] = np.select([~is_buyer, one_time], ["prospect", "one_time_buyer"], "repeat_buyer")

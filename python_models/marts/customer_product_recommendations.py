@@ -13,22 +13,21 @@ POPULAR_CANDIDATES = 20
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    # customers numbered 0..n-1: the rows of the interaction matrix
-    numbered = dbt.ref("customers").project(
-        "customer_id, row_number() over (order by customer_id) - 1 as customer_index"
-    )
-    customers = session.from_arrow(numbered.to_arrow_table())
-    n_customers = len(customers)
+    # customers numbered 0..n-1 by key: the rows of the interaction matrix
+    customers = dbt.ref("customers").project("customer_id, customer_key").to_arrow_table()
+    customer_keys = np.sort(customers.column("customer_key").to_numpy())
+    n_customers = len(customer_keys)
     catalog = dbt.ref("products")
     products = np.sort(catalog.project("product_id").fetchnumpy()["product_id"])
 
     interactions = (
         dbt.ref("int_customer_product_interactions")
-        .join(customers, "customer_id")
-        .project("customer_index, product_id, interaction_strength, has_purchased")
+        .project("customer_key, product_id, interaction_strength, has_purchased")
         .fetchnumpy()
     )
-    customer = interactions["customer_index"].astype(np.int64)
+    known = np.isin(interactions["customer_key"], customer_keys)
+    interactions = {name: values[known] for name, values in interactions.items()}
+    customer = np.searchsorted(customer_keys, interactions["customer_key"])
     product = np.searchsorted(products, interactions["product_id"])
     strength = interaction_matrix(customer, product, interactions["interaction_strength"], n_customers, len(products))
     bought = interactions["has_purchased"].astype(bool)
@@ -58,7 +57,7 @@ def model(dbt, session):
     scored = session.from_arrow(
         pa.table(
             {
-                "customer_index": recs.customer,
+                "customer_key": customer_keys[recs.customer],
                 "product_id": products[recs.product],
                 "recommendation_rank": recs.rank,
                 "recommendation_source": recs.source,
@@ -67,8 +66,8 @@ def model(dbt, session):
         )
     )
     as_of_date = dbt.ref("int_as_of_date").project("as_of_date").fetchall()[0][0]
-    return scored.join(customers, "customer_index").project(
+    return scored.join(session.from_arrow(customers), "customer_key").project(
         "md5(customer_id || '|' || cast(recommendation_rank as varchar)) as customer_product_recommendation_id, "
-        "customer_id, product_id, recommendation_rank, recommendation_source, recommendation_score, "
+        "customer_id, customer_key, product_id, recommendation_rank, recommendation_source, recommendation_score, "
         f"date '{as_of_date}' as as_of_date"
     )

@@ -35,7 +35,7 @@ as_of as (
 esp_outcomes as (
 
     select
-        email_events.customer_id,
+        email_events.customer_key,
         min(case when email_events.event_type = 'spam_complaint' then email_events.occurred_at end) as first_complained_at,
         min(case when email_events.event_type = 'bounce_hard' then email_events.occurred_at end) as first_hard_bounced_at,
         max(case when email_events.event_type = 'unsubscribe' then email_events.occurred_at end) as last_esp_unsubscribed_at
@@ -44,7 +44,7 @@ esp_outcomes as (
     cross join as_of
     where email_events.occurred_at < as_of.as_of_cutoff_at
         and email_events.event_type in ('spam_complaint', 'bounce_hard', 'unsubscribe')
-    group by email_events.customer_id
+    group by email_events.customer_key
 
 ),
 
@@ -52,6 +52,7 @@ flags as (
 
     select
         customers.customer_id,
+        customers.customer_key,
         esp_outcomes.first_complained_at,
         esp_outcomes.first_hard_bounced_at,
         case
@@ -74,7 +75,7 @@ flags as (
 
     from customers
     left join esp_outcomes
-        on customers.customer_id = esp_outcomes.customer_id
+        on customers.customer_key = esp_outcomes.customer_key
 
 ),
 
@@ -82,6 +83,7 @@ final as (
 
     select
         customer_id,
+        customer_key,
         case
             when first_complained_at is not null then 'spam_complaint'
             when first_hard_bounced_at is not null then 'hard_bounced'

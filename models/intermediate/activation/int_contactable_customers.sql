@@ -14,7 +14,7 @@ customers as (
 
 suppressions as (
 
-    select customer_id from {{ ref('int_contact_suppressions') }}
+    select customer_key from {{ ref('int_contact_suppressions') }}
 
 ),
 
@@ -23,8 +23,8 @@ final as (
     select customers.*
     from customers
     left join suppressions
-        on customers.customer_id = suppressions.customer_id
-    where suppressions.customer_id is null
+        on customers.customer_key = suppressions.customer_key
+    where suppressions.customer_key is null
 
 )
 

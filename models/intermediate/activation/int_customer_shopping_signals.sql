@@ -19,7 +19,7 @@ web_events as (
 
 orders as (
 
-    select customer_id, ordered_at from {{ ref('fct_orders') }}
+    select customer_key, ordered_at from {{ ref('fct_orders') }}
 
 ),
 
@@ -56,7 +56,7 @@ as_of as (
 cart_adds as (
 
     select
-        web_events.customer_id,
+        web_events.customer_key,
         web_events.session_id,
         web_events.occurred_at as added_at
 
@@ -70,27 +70,27 @@ cart_adds as (
 abandoned_carts as (
 
     select
-        cart_adds.customer_id,
+        cart_adds.customer_key,
         cart_adds.session_id,
         cart_adds.added_at,
         row_number() over (
-            partition by cart_adds.customer_id
+            partition by cart_adds.customer_key
             order by cart_adds.added_at desc, cart_adds.session_id
         ) as recency_rank
 
     from cart_adds
     left join orders
-        on cart_adds.customer_id = orders.customer_id
+        on cart_adds.customer_key = orders.customer_key
         and orders.ordered_at >= cart_adds.added_at
         and orders.ordered_at < {{ dbt.dateadd('hour', 24, 'cart_adds.added_at') }}
-    where orders.customer_id is null
+    where orders.customer_key is null
 
 ),
 
 latest_abandoned_carts as (
 
     select
-        abandoned_carts.customer_id,
+        abandoned_carts.customer_key,
         abandoned_carts.session_id as abandoned_cart_session_id,
         {{ dbt.datediff('abandoned_carts.added_at', 'as_of.as_of_cutoff_at', 'hour') }} as abandoned_cart_age_hours
 
@@ -102,16 +102,16 @@ latest_abandoned_carts as (
 
 latest_purchases as (
 
-    select customer_id, order_id
+    select customer_key, order_id
     from purchases
-    qualify row_number() over (partition by customer_id order by purchased_at desc, order_id desc) = 1
+    qualify row_number() over (partition by customer_key order by purchased_at desc, order_id desc) = 1
 
 ),
 
 latest_purchase_category_amounts as (
 
     select
-        latest_purchases.customer_id,
+        latest_purchases.customer_key,
         products.product_category,
         sum(order_items.line_amount) as category_amount
 
@@ -120,16 +120,16 @@ latest_purchase_category_amounts as (
         on latest_purchases.order_id = order_items.order_id
     inner join products
         on order_items.product_id = products.product_id
-    group by latest_purchases.customer_id, products.product_category
+    group by latest_purchases.customer_key, products.product_category
 
 ),
 
 last_purchase_categories as (
 
-    select customer_id, product_category
+    select customer_key, product_category
     from latest_purchase_category_amounts
     qualify row_number() over (
-        partition by customer_id
+        partition by customer_key
         order by category_amount desc, product_category
     ) = 1
 
@@ -137,16 +137,16 @@ last_purchase_categories as (
 
 customers_with_signals as (
 
-    select customer_id from latest_abandoned_carts
+    select customer_key from latest_abandoned_carts
     union
-    select customer_id from last_purchase_categories
+    select customer_key from last_purchase_categories
 
 ),
 
 final as (
 
     select
-        customers_with_signals.customer_id,
+        customers_with_signals.customer_key,
         latest_abandoned_carts.abandoned_cart_session_id,
         latest_abandoned_carts.abandoned_cart_age_hours,
         last_purchase_categories.product_category as last_purchase_category,
@@ -154,9 +154,9 @@ final as (
 
     from customers_with_signals
     left join latest_abandoned_carts
-        on customers_with_signals.customer_id = latest_abandoned_carts.customer_id
+        on customers_with_signals.customer_key = latest_abandoned_carts.customer_key
     left join last_purchase_categories
-        on customers_with_signals.customer_id = last_purchase_categories.customer_id
+        on customers_with_signals.customer_key = last_purchase_categories.customer_key
     left join complementary_categories
         on last_purchase_categories.product_category = complementary_categories.product_category
 

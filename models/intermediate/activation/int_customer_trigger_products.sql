@@ -11,7 +11,7 @@ with
 
 contacts as (
 
-    select customer_id from {{ ref('int_contactable_customers') }}
+    select customer_id, customer_key from {{ ref('int_contactable_customers') }}
 
 ),
 
@@ -54,66 +54,66 @@ products as (
 recommended_products as (
 
     select
-        recommendations.customer_id,
+        recommendations.customer_key,
         'recommendations' as product_source,
         recommendations.product_id,
         recommendations.recommendation_rank as product_rank
 
     from recommendations
     inner join contacts
-        on recommendations.customer_id = contacts.customer_id
+        on recommendations.customer_key = contacts.customer_key
 
 ),
 
 cart_products as (
 
     select
-        shopping_signals.customer_id,
+        shopping_signals.customer_key,
         'cart' as product_source,
         web_events.product_id,
         row_number() over (
-            partition by shopping_signals.customer_id
+            partition by shopping_signals.customer_key
             order by min(web_events.occurred_at), web_events.product_id
         ) as product_rank
 
     from shopping_signals
     inner join contacts
-        on shopping_signals.customer_id = contacts.customer_id
+        on shopping_signals.customer_key = contacts.customer_key
     inner join web_events
         on shopping_signals.abandoned_cart_session_id = web_events.session_id
     where web_events.event_type = 'add_to_cart'
-    group by shopping_signals.customer_id, web_events.product_id
+    group by shopping_signals.customer_key, web_events.product_id
 
 ),
 
 complementary_candidates as (
 
     select
-        shopping_signals.customer_id,
+        shopping_signals.customer_key,
         popularity.product_id,
         popularity.category_popularity_rank
 
     from shopping_signals
     inner join contacts
-        on shopping_signals.customer_id = contacts.customer_id
+        on shopping_signals.customer_key = contacts.customer_key
     inner join popularity
         on shopping_signals.complementary_category = popularity.product_category
     left join interactions
-        on shopping_signals.customer_id = interactions.customer_id
+        on shopping_signals.customer_key = interactions.customer_key
         and popularity.product_id = interactions.product_id
         and interactions.has_purchased
-    where interactions.customer_id is null
+    where interactions.customer_key is null
 
 ),
 
 complementary_products as (
 
     select
-        customer_id,
+        customer_key,
         'complementary_category' as product_source,
         product_id,
         row_number() over (
-            partition by customer_id
+            partition by customer_key
             order by category_popularity_rank
         ) as product_rank
 
@@ -134,7 +134,8 @@ product_lists as (
 final as (
 
     select
-        product_lists.customer_id,
+        contacts.customer_id,
+        product_lists.customer_key,
         product_lists.product_source,
         product_lists.product_rank,
         product_lists.product_id,
@@ -142,6 +143,8 @@ final as (
         products.product_category
 
     from product_lists
+    inner join contacts
+        on product_lists.customer_key = contacts.customer_key
     inner join products
         on product_lists.product_id = products.product_id
     where product_lists.product_rank <= 3

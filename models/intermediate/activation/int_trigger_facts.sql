@@ -130,7 +130,7 @@ wide as (
     inner join ltv
         on contacts.customer_id = ltv.customer_id
     left join shopping_signals
-        on contacts.customer_id = shopping_signals.customer_id
+        on contacts.customer_key = shopping_signals.customer_key
 
 ),
 

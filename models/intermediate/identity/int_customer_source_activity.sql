@@ -1,122 +1,93 @@
 {#-
-    Which sources each customer appears in and when they were first seen in
-    each: one row per customer, built as a union of per-source first
-    appearances (aggregated per source key before joining to the map).
+    Every customer, one row each: their email and keys, which sources they
+    appear in, and when they were first seen in any. Built from one small
+    aggregate per source (the event sources keep theirs incrementally:
+    int_email_recipients, int_web_visitors), so no event table is scanned.
 -#}
 
 with
 
-identity_map as (
-
-    select * from {{ ref('int_customer_identity_map') }}
-
-),
-
 contacts as (
 
-    select contact_id, created_at
+    select customer_key, email, min(created_at) as first_at
     from {{ ref('int_contacts_validated') }}
     where quarantine_reason is null
+    group by customer_key, email
 
 ),
 
 shop_customers as (
 
-    select shop_customer_id, created_at
+    select customer_key, email, min(created_at) as first_at
     from {{ ref('int_shop_customers_validated') }}
     where quarantine_reason is null
+    group by customer_key, email
 
 ),
 
 orders as (
 
-    select order_id, ordered_at
-    from {{ ref('int_orders_validated') }}
-    where quarantine_reason is null
+    select customer_key, email, min(ordered_at) as first_at
+    from {{ ref('int_order_identities') }}
+    group by customer_key, email
 
 ),
 
 email_recipients as (
 
-    select email, min(occurred_at) as first_at
-    from {{ ref('int_email_events_validated') }}
-    where quarantine_reason is null
-    group by email
+    select customer_key, email, first_event_at as first_at
+    from {{ ref('int_email_recipients') }}
 
 ),
 
 web_visitors as (
 
-    select anonymous_id, min(occurred_at) as first_at
-    from {{ ref('int_web_events_validated') }}
-    where quarantine_reason is null
-    group by anonymous_id
+    select last_login_customer_key as customer_key, last_login_email as email, min(first_event_at) as first_at
+    from {{ ref('int_web_visitors') }}
+    where last_login_email is not null
+    group by last_login_customer_key, last_login_email
 
 ),
 
 consent_subjects as (
 
-    select email, min(occurred_at) as first_at
+    select customer_key, email, min(occurred_at) as first_at
     from {{ ref('int_consent_events_validated') }}
     where quarantine_reason is null
-    group by email
+    group by customer_key, email
+
+),
+
+erased as (
+
+    select distinct customer_key
+    from {{ ref('int_erased_identities') }}
 
 ),
 
 first_appearances as (
 
-    select identity_map.customer_id, identity_map.source_system, contacts.created_at as first_at
-    from identity_map
-    inner join contacts
-        on identity_map.source_key = contacts.contact_id
-    where identity_map.source_system = 'crm_contact'
-
-    union all
-
-    select identity_map.customer_id, identity_map.source_system, shop_customers.created_at as first_at
-    from identity_map
-    inner join shop_customers
-        on identity_map.source_key = cast(shop_customers.shop_customer_id as {{ dbt.type_string() }})
-    where identity_map.source_system = 'shop_customer'
-
-    union all
-
-    select identity_map.customer_id, identity_map.source_system, orders.ordered_at as first_at
-    from identity_map
-    inner join orders
-        on identity_map.source_key = cast(orders.order_id as {{ dbt.type_string() }})
-    where identity_map.source_system = 'shop_order'
-
-    union all
-
-    select identity_map.customer_id, identity_map.source_system, email_recipients.first_at
-    from identity_map
-    inner join email_recipients
-        on identity_map.source_key = email_recipients.email
-    where identity_map.source_system = 'esp_recipient'
-
-    union all
-
-    select identity_map.customer_id, identity_map.source_system, web_visitors.first_at
-    from identity_map
-    inner join web_visitors
-        on identity_map.source_key = web_visitors.anonymous_id
-    where identity_map.source_system = 'web_visitor'
-
-    union all
-
-    select identity_map.customer_id, identity_map.source_system, consent_subjects.first_at
-    from identity_map
-    inner join consent_subjects
-        on identity_map.source_key = consent_subjects.email
-    where identity_map.source_system = 'consent_subject'
+    {%- for source_system, relation in [
+        ('crm_contact', 'contacts'),
+        ('shop_customer', 'shop_customers'),
+        ('shop_order', 'orders'),
+        ('esp_recipient', 'email_recipients'),
+        ('web_visitor', 'web_visitors'),
+        ('consent_subject', 'consent_subjects'),
+    ] %}
+    select customer_key, email, '{{ source_system }}' as source_system, first_at
+    from {{ relation }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 ),
 
 final as (
 
     select
-        customer_id,
+        first_appearances.customer_key,
+        {{ surrogate_key(['first_appearances.email']) }} as customer_id,
+        first_appearances.email,
         {%- for flag, system in [
             ('is_in_crm', 'crm_contact'),
             ('is_in_shop', 'shop_customer'),
@@ -125,12 +96,15 @@ final as (
             ('has_web_activity', 'web_visitor'),
             ('has_consent_record', 'consent_subject'),
         ] %}
-        max(case when source_system = '{{ system }}' then 1 else 0 end) = 1 as {{ flag }},
+        max(case when first_appearances.source_system = '{{ system }}' then 1 else 0 end) = 1 as {{ flag }},
         {%- endfor %}
-        min(first_at) as first_seen_at
+        min(first_appearances.first_at) as first_seen_at
 
     from first_appearances
-    group by customer_id
+    left join erased
+        on first_appearances.customer_key = erased.customer_key
+    where erased.customer_key is null
+    group by first_appearances.customer_key, first_appearances.email
 
 )
 

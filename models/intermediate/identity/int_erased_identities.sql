@@ -1,54 +1,61 @@
 {#-
-    Everything that identifies a person who asked to be erased: the
-    customer_id their email hashes to, and every browser (anonymous_id) that
-    ever logged in with that email. Facts delete rows matching any of them.
+    Everything that identifies a person who asked to be erased: their
+    customer (customer_id and customer_key, which their email hashes to), and
+    every browser (anonymous_id) that ever logged in with that email. Facts,
+    snapshots and logs delete rows matching any of them.
 -#}
 
 with
 
-erased_emails as (
+erased_customers as (
 
-    select distinct email
+    select distinct customer_key, email
     from {{ ref('int_deletion_requests_validated') }}
     where quarantine_reason is null
 
 ),
 
-web_logins as (
+browser_logins as (
 
-    select distinct anonymous_id, email
+    select distinct anonymous_id, customer_key
     from {{ ref('int_web_events_validated') }}
-    where quarantine_reason is null
-        and email is not null
+    where invalid_reason is null
+        and customer_key in (select customer_key from erased_customers)
 
 ),
 
 identities as (
 
     select
-        'customer_id' as identity_type,
-        {{ surrogate_key(['email']) }} as identity_value
+        'customer' as identity_type,
+        erased_customers.customer_key,
+        erased_customers.email,
+        cast(null as {{ dbt.type_string() }}) as anonymous_id
 
-    from erased_emails
+    from erased_customers
 
-    union
+    union all
 
     select
-        'anonymous_id' as identity_type,
-        web_logins.anonymous_id as identity_value
+        'browser' as identity_type,
+        erased_customers.customer_key,
+        erased_customers.email,
+        browser_logins.anonymous_id
 
-    from erased_emails
-    inner join web_logins
-        on erased_emails.email = web_logins.email
+    from erased_customers
+    inner join browser_logins
+        on erased_customers.customer_key = browser_logins.customer_key
 
 ),
 
 final as (
 
     select
-        {{ surrogate_key(['identity_type', 'identity_value']) }} as erased_identity_id,
+        {{ surrogate_key(['identity_type', 'email', 'anonymous_id']) }} as erased_identity_id,
         identity_type,
-        identity_value
+        {{ surrogate_key(['email']) }} as customer_id,
+        customer_key,
+        anonymous_id
 
     from identities
 

@@ -23,21 +23,20 @@ attributions as (
 attributed_per_message as (
 
     select
-        customer_id,
+        customer_key,
         campaign_id,
         count(*) as attributed_orders,
         sum(revenue) as attributed_revenue
 
     from attributions
-    group by customer_id, campaign_id
+    group by customer_key, campaign_id
 
 ),
 
 final as (
 
     select
-        messages.email_message_id,
-        messages.customer_id,
+        messages.customer_key,
         messages.campaign_id,
         -- a message opened, unsubscribed from or reported was delivered, even
         -- when the ESP's delivery event is missing (dropped or quarantined):
@@ -58,7 +57,7 @@ final as (
 
     from messages
     left join attributed_per_message
-        on messages.customer_id = attributed_per_message.customer_id
+        on messages.customer_key = attributed_per_message.customer_key
         and messages.campaign_id = attributed_per_message.campaign_id
 
 )

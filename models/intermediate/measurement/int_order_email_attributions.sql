@@ -30,7 +30,7 @@ as_of as (
 touches as (
 
     select
-        email_events.customer_id,
+        email_events.customer_key,
         email_events.campaign_id,
         email_events.event_type,
         email_events.occurred_at
@@ -46,7 +46,7 @@ candidate_touches as (
 
     select
         purchases.order_id,
-        purchases.customer_id,
+        purchases.customer_key,
         purchases.revenue,
         purchases.purchased_at,
         touches.campaign_id,
@@ -63,7 +63,7 @@ candidate_touches as (
 
     from purchases
     inner join touches
-        on purchases.customer_id = touches.customer_id
+        on purchases.customer_key = touches.customer_key
         and touches.occurred_at <= purchases.purchased_at
         and (
             (
@@ -82,7 +82,7 @@ final as (
 
     select
         order_id,
-        customer_id,
+        customer_key,
         campaign_id,
         attribution_type,
         revenue,

@@ -29,7 +29,7 @@ web_events as (
 purchased_products as (
 
     select
-        purchases.customer_id,
+        purchases.customer_key,
         order_items.product_id,
         count(distinct purchases.order_id) as purchase_count,
         0 as view_count,
@@ -38,14 +38,14 @@ purchased_products as (
     from purchases
     inner join order_items
         on purchases.order_id = order_items.order_id
-    group by purchases.customer_id, order_items.product_id
+    group by purchases.customer_key, order_items.product_id
 
 ),
 
 viewed_products as (
 
     select
-        customer_id,
+        customer_key,
         product_id,
         0 as purchase_count,
         count(*) as view_count,
@@ -54,7 +54,7 @@ viewed_products as (
     from web_events
     where event_type in ('product_view', 'add_to_cart')
         and product_id is not null
-    group by customer_id, product_id
+    group by customer_key, product_id
 
 ),
 
@@ -69,7 +69,7 @@ interactions as (
 final as (
 
     select
-        customer_id,
+        customer_key,
         product_id,
         sum(purchase_count) as purchase_count,
         sum(view_count) as view_count,
@@ -79,7 +79,7 @@ final as (
         max(last_interacted_at) as last_interacted_at
 
     from interactions
-    group by customer_id, product_id
+    group by customer_key, product_id
 
 )
 

@@ -34,7 +34,7 @@ recent_buyers as (
 
     select
         order_items.product_id,
-        count(distinct purchases.customer_id) as recent_buyer_count
+        count(distinct purchases.customer_key) as recent_buyer_count
 
     from purchases
     inner join order_items

@@ -1,8 +1,12 @@
+{{ config(unique_key='campaign_id') }}
+
+{%- set window_start = reload_window_start() -%}
+
 with
 
 campaigns as (
 
-    select * from {{ ref('stg_esp__campaigns') }}
+    {{ rows_to_validate(ref('stg_esp__campaigns'), 'campaign_id', window_start) }}
 
 ),
 

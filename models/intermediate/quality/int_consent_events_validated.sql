@@ -1,8 +1,12 @@
+{{ config(unique_key='consent_event_id') }}
+
+{%- set window_start = reload_window_start() -%}
+
 with
 
 consent_events as (
 
-    select * from {{ ref('stg_privacy__consent_events') }}
+    {{ rows_to_validate(ref('stg_privacy__consent_events'), 'consent_event_id', window_start) }}
 
 ),
 

@@ -1,8 +1,12 @@
+{{ config(unique_key='contact_id') }}
+
+{%- set window_start = reload_window_start() -%}
+
 with
 
 contacts as (
 
-    select * from {{ ref('stg_crm__contacts') }}
+    {{ rows_to_validate(ref('stg_crm__contacts'), 'contact_id', window_start) }}
 
 ),
 

@@ -1,8 +1,12 @@
+{{ config(unique_key='email') }}
+
+{%- set window_start = reload_window_start() -%}
+
 with
 
 deletion_requests as (
 
-    select * from {{ ref('stg_privacy__deletion_requests') }}
+    {{ rows_to_validate(ref('stg_privacy__deletion_requests'), 'email', window_start) }}
 
 ),
 

@@ -1,8 +1,18 @@
+{{ config(unique_key='email_event_id') }}
+
+{#-
+    Every ESP event row with its verdict. Events of a campaign the ESP never
+    delivered are orphans; they are checked again on every run, so a late
+    campaign row frees them.
+-#}
+
+{%- set window_start = reload_window_start() -%}
+
 with
 
 email_events as (
 
-    select * from {{ ref('stg_esp__email_events') }}
+    {{ rows_to_validate(ref('stg_esp__email_events'), 'email_event_id', window_start, recheck_reasons=['orphan_campaign']) }}
 
 ),
 

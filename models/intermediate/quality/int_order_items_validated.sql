@@ -1,8 +1,32 @@
+{{ config(unique_key='order_item_id') }}
+
+{#-
+    Every order line row with its verdict and its price in the reporting
+    currency (the rate of its order's clean version). A line's verdict
+    depends on its order, so a run also re-derives the lines of every order
+    with a row loaded since the window start, and re-checks lines whose order
+    or product was unknown or quarantined.
+-#}
+
+{%- set window_start = reload_window_start() -%}
+
+{%- set lines_of_changed_orders -%}
+    select order_item_id
+    from {{ this }}
+    where order_id in (
+        select order_id from {{ ref('int_orders_validated') }} where {{ loaded_since(window_start) }}
+    )
+{%- endset -%}
+
 with
 
 order_items as (
 
-    select * from {{ ref('stg_shop__order_items') }}
+    {{ rows_to_validate(
+        ref('stg_shop__order_items'), 'order_item_id', window_start,
+        recheck_reasons=['orphan_order', 'orphan_product', 'parent_order_quarantined'],
+        more_keys=lines_of_changed_orders
+    ) }}
 
 ),
 
@@ -15,6 +39,9 @@ orders as (
 
     from {{ ref('int_orders_validated') }}
     where order_id is not null
+    {%- if window_start is not none %}
+        and order_id in (select order_id from order_items)
+    {%- endif %}
     group by order_id
 
 ),

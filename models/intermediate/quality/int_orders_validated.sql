@@ -1,8 +1,23 @@
+{{ config(unique_key='order_id') }}
+
+{#-
+    Every order row with its verdict, amounts converted to the reporting
+    currency at the fx_rates seed's rate of the order date. Orders with an
+    unknown currency or account are checked again on every run (a late
+    account row, or a rate added to the seed, frees them). A changed rate of
+    an already converted order needs --full-refresh.
+-#}
+
+{%- set window_start = reload_window_start() -%}
+
 with
 
 orders as (
 
-    select * from {{ ref('stg_shop__orders') }}
+    {{ rows_to_validate(
+        ref('stg_shop__orders'), 'order_id', window_start,
+        recheck_reasons=['unknown_currency', 'orphan_shop_customer']
+    ) }}
 
 ),
 

@@ -1,8 +1,12 @@
+{{ config(unique_key='product_id') }}
+
+{%- set window_start = reload_window_start() -%}
+
 with
 
 products as (
 
-    select * from {{ ref('stg_shop__products') }}
+    {{ rows_to_validate(ref('stg_shop__products'), 'product_id', window_start) }}
 
 ),
 

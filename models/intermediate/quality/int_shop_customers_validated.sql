@@ -1,8 +1,12 @@
+{{ config(unique_key='shop_customer_id') }}
+
+{%- set window_start = reload_window_start() -%}
+
 with
 
 shop_customers as (
 
-    select * from {{ ref('stg_shop__customers') }}
+    {{ rows_to_validate(ref('stg_shop__customers'), 'shop_customer_id', window_start) }}
 
 ),
 

@@ -1,8 +1,12 @@
+{{ config(unique_key='web_event_id') }}
+
+{%- set window_start = reload_window_start() -%}
+
 with
 
 web_events as (
 
-    select * from {{ ref('stg_web__events') }}
+    {{ rows_to_validate(ref('stg_web__events'), 'web_event_id', window_start) }}
 
 ),
 

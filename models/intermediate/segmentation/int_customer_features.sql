@@ -21,6 +21,7 @@ final as (
 
     select
         rfm.customer_id,
+        rfm.customer_key,
         rfm.recency_days,
         rfm.frequency,
         rfm.monetary,
@@ -36,7 +37,7 @@ final as (
 
     from rfm
     inner join engagement
-        on rfm.customer_id = engagement.customer_id
+        on rfm.customer_key = engagement.customer_key
 
 )
 

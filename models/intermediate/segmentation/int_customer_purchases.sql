@@ -22,7 +22,7 @@ final as (
 
     select
         orders.order_id,
-        orders.customer_id,
+        orders.customer_key,
         orders.total_amount as revenue,
         cast(orders.ordered_at as date) as purchase_date,
         orders.ordered_at as purchased_at

@@ -1,9 +1,11 @@
+{{ config(materialized='view') }}
+
 {#-
-    Web events up to the as-of cut-off, attributed to customers: logged-in
-    events and the anonymous browsing of every browser the identity map
-    links to a customer (its latest login). Events of browsers never linked
-    to anyone are not here. The one place anonymous browsing is resolved for
-    the segmentation, personalization and trigger models.
+    Web events up to the as-of cut-off, attributed to customers: the events
+    of every browser int_web_visitors links to a customer (its latest login),
+    logged in or not. Events of browsers never logged in are not here. The
+    one place anonymous browsing is resolved for the segmentation,
+    personalization and trigger models.
 -#}
 
 with
@@ -16,9 +18,9 @@ web_events as (
 
 browsers as (
 
-    select source_key as anonymous_id, customer_id
-    from {{ ref('int_customer_identity_map') }}
-    where source_system = 'web_visitor'
+    select anonymous_id, last_login_customer_key as customer_key
+    from {{ ref('int_web_visitors') }}
+    where last_login_customer_key is not null
 
 ),
 
@@ -32,7 +34,7 @@ final as (
 
     select
         web_events.web_event_id,
-        browsers.customer_id,
+        browsers.customer_key,
         web_events.anonymous_id,
         web_events.session_id,
         web_events.product_id,

@@ -10,9 +10,9 @@
 
 with
 
-identity_map as (
+source_activity as (
 
-    select * from {{ ref('int_customer_identity_map') }}
+    select * from {{ ref('int_customer_source_activity') }}
 
 ),
 
@@ -36,12 +36,6 @@ shop_customers as (
 
 ),
 
-source_activity as (
-
-    select * from {{ ref('int_customer_source_activity') }}
-
-),
-
 consent_events as (
 
     select consent_events.*
@@ -52,99 +46,81 @@ consent_events as (
 
 ),
 
-customer_emails as (
-
-    select distinct customer_id, email
-    from identity_map
-
-),
-
 crm_profiles as (
 
     select
-        identity_map.customer_id,
-        contacts.contact_id,
-        contacts.first_name,
-        contacts.last_name,
-        contacts.birth_date,
-        contacts.city,
-        contacts.region,
-        contacts.country_code,
-        contacts.created_at,
-        contacts.updated_at,
-        row_number() over (
-            partition by identity_map.customer_id
-            order by contacts.updated_at desc, contacts.contact_id
-        ) as profile_rank
+        customer_key,
+        contact_id,
+        first_name,
+        last_name,
+        birth_date,
+        city,
+        region,
+        country_code,
+        updated_at
 
-    from identity_map
-    inner join contacts
-        on identity_map.source_key = contacts.contact_id
-    where identity_map.source_system = 'crm_contact'
+    from contacts
+    qualify row_number() over (partition by customer_key order by updated_at desc, contact_id) = 1
 
 ),
 
 shop_profiles as (
 
     select
-        identity_map.customer_id,
-        shop_customers.shop_customer_id,
-        shop_customers.first_name,
-        shop_customers.last_name,
-        shop_customers.is_accepting_marketing,
-        shop_customers.created_at,
-        shop_customers.updated_at,
-        row_number() over (
-            partition by identity_map.customer_id
-            order by shop_customers.updated_at desc, shop_customers.shop_customer_id
-        ) as profile_rank
+        customer_key,
+        shop_customer_id,
+        first_name,
+        last_name,
+        is_accepting_marketing,
+        updated_at
 
-    from identity_map
-    inner join shop_customers
-        on identity_map.source_key = cast(shop_customers.shop_customer_id as {{ dbt.type_string() }})
-    where identity_map.source_system = 'shop_customer'
+    from shop_customers
+    qualify row_number() over (partition by customer_key order by updated_at desc, shop_customer_id) = 1
 
 ),
 
 latest_consent as (
 
     select
-        email,
+        customer_key,
         consent_channel,
         consent_status,
         consent_source,
-        occurred_at,
-        row_number() over (
-            partition by email, consent_channel
-            order by occurred_at desc, consent_status desc
-        ) as consent_recency_rank
+        occurred_at
 
     from consent_events
+    qualify row_number() over (
+        partition by customer_key, consent_channel
+        order by occurred_at desc, consent_status desc
+    ) = 1
 
 ),
 
-consent_by_email as (
+consent_by_customer as (
 
     select
-        email,
+        customer_key,
         max(case when consent_channel = 'email' then consent_status end) as email_consent_status,
         max(case when consent_channel = 'email' then consent_source end) as email_consent_source,
         max(case when consent_channel = 'email' then occurred_at end) as email_consent_changed_at,
         max(case when consent_channel = 'sms' then consent_status end) as sms_consent_status
 
     from latest_consent
-    where consent_recency_rank = 1
-    group by email
+    group by customer_key
 
 ),
 
-joined as (
+final as (
 
     select
-        customer_emails.customer_id,
+        -- ids
+        source_activity.customer_id,
+        source_activity.customer_key,
         crm_profiles.contact_id as crm_contact_id,
         shop_profiles.shop_customer_id,
-        customer_emails.email,
+
+        -- strings
+        source_activity.email,
         case
             when shop_profiles.updated_at > crm_profiles.updated_at
                 then coalesce(shop_profiles.first_name, crm_profiles.first_name)
@@ -158,9 +134,11 @@ joined as (
         crm_profiles.city,
         crm_profiles.region,
         crm_profiles.country_code,
-        coalesce(consent_by_email.email_consent_status, 'no_record') as email_consent_status,
-        consent_by_email.email_consent_source,
-        coalesce(consent_by_email.sms_consent_status, 'no_record') as sms_consent_status,
+        coalesce(consent_by_customer.email_consent_status, 'no_record') as email_consent_status,
+        consent_by_customer.email_consent_source,
+        coalesce(consent_by_customer.sms_consent_status, 'no_record') as sms_consent_status,
+
+        -- booleans
         source_activity.is_in_crm,
         source_activity.is_in_shop,
         source_activity.has_ordered,
@@ -168,30 +146,23 @@ joined as (
         source_activity.has_web_activity,
         source_activity.has_consent_record,
         shop_profiles.is_accepting_marketing as is_shop_accepting_marketing,
+
+        -- dates
         crm_profiles.birth_date,
-        consent_by_email.email_consent_changed_at,
+
+        -- timestamps
+        consent_by_customer.email_consent_changed_at,
         source_activity.first_seen_at
 
-    from customer_emails
-    left join crm_profiles
-        on customer_emails.customer_id = crm_profiles.customer_id
-        and crm_profiles.profile_rank = 1
-    left join shop_profiles
-        on customer_emails.customer_id = shop_profiles.customer_id
-        and shop_profiles.profile_rank = 1
-    inner join source_activity
-        on customer_emails.customer_id = source_activity.customer_id
-    left join consent_by_email
-        on customer_emails.email = consent_by_email.email
-
-),
-
-final as (
-
-    select joined.*
-    from joined
+    from source_activity
     cross join as_of
-    where joined.first_seen_at < as_of.as_of_cutoff_at
+    left join crm_profiles
+        on source_activity.customer_key = crm_profiles.customer_key
+    left join shop_profiles
+        on source_activity.customer_key = shop_profiles.customer_key
+    left join consent_by_customer
+        on source_activity.customer_key = consent_by_customer.customer_key
+    where source_activity.first_seen_at < as_of.as_of_cutoff_at
 
 )
 

@@ -1,16 +1,10 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='email_event_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        post_hook="{{ delete_erased_rows({'customer_id': 'customer_id'}) }}"
-    )
-}}
+{{ config(materialized='view') }}
 
 {#-
-    One row per clean ESP event. The recipient is the customer: customer_id is
-    the hash of the recipient email, the same hash identity resolution uses.
+    One row per clean ESP event: the surviving delivery of each event id,
+    of people who have not asked to be erased. A view of the validated
+    table, so the warehouse holds one copy of the events. customer_key is
+    the recipient (join to customers.customer_key).
 -#}
 
 with
@@ -19,17 +13,13 @@ email_events as (
 
     select * from {{ ref('int_email_events_validated') }}
     where quarantine_reason is null
-    {% if is_incremental() %}
-        and _loaded_at >= {{ incremental_window_start() }}
-    {% endif %}
 
 ),
 
 erased as (
 
-    select identity_value as customer_id
+    select distinct customer_key
     from {{ ref('int_erased_identities') }}
-    where identity_type = 'customer_id'
 
 ),
 
@@ -39,7 +29,7 @@ final as (
         -- ids
         email_events.email_event_id,
         email_events.campaign_id,
-        {{ surrogate_key(['email_events.email']) }} as customer_id,
+        email_events.customer_key,
 
         -- strings
         email_events.event_type,
@@ -51,8 +41,8 @@ final as (
 
     from email_events
     left join erased
-        on {{ surrogate_key(['email_events.email']) }} = erased.customer_id
-    where erased.customer_id is null
+        on email_events.customer_key = erased.customer_key
+    where erased.customer_key is null
 
 )
 

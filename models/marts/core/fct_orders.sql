@@ -4,19 +4,21 @@
         unique_key='order_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook="{{ delete_erased_rows({'customer_id': 'customer_id'}) }}"
+        post_hook="{{ delete_erased_rows({'customer_key': 'customer_key'}) }}"
     )
 }}
 
 -- depends_on: {{ ref('int_shop_customers_validated') }}
--- depends_on: {{ ref('int_erased_identities') }}
 
-{#-
-    One row per order: its latest clean version, resolved to a customer.
-    An incremental run re-derives every order with a row loaded since the
-    window start, and every order of an account that changed (its email
-    decides the customer), so the result equals a full refresh.
+{#
+    One row per order: its latest clean version, resolved to a customer
+    (int_order_identities). An incremental run re-derives every order with a
+    row loaded since the window start, and every order of an account that
+    changed (its email decides the customer), so the result equals a full
+    refresh.
 #}
+
+{% set window_start = reload_window_start() %}
 
 with
 
@@ -27,20 +29,26 @@ orders as (
 
 ),
 
-identity_map as (
+order_identities as (
 
-    select source_key, customer_id
-    from {{ ref('int_customer_identity_map') }}
-    where source_system = 'shop_order'
+    select order_id, customer_key
+    from {{ ref('int_order_identities') }}
 
 ),
 
-{% if is_incremental() %}
+erased as (
+
+    select distinct customer_key
+    from {{ ref('int_erased_identities') }}
+
+),
+
+{% if window_start is not none %}
 changed_orders as (
 
     select order_id
     from {{ ref('int_orders_validated') }}
-    where _loaded_at >= {{ incremental_window_start() }}
+    where {{ loaded_since(window_start) }}
 
     union
 
@@ -48,7 +56,7 @@ changed_orders as (
     from orders
     inner join {{ ref('int_shop_customers_validated') }} as shop_customers
         on orders.shop_customer_id = shop_customers.shop_customer_id
-    where shop_customers._loaded_at >= {{ incremental_window_start() }}
+    where {{ loaded_since(window_start, 'shop_customers._loaded_at') }}
 
 ),
 {% endif %}
@@ -58,7 +66,7 @@ final as (
     select
         -- ids
         orders.order_id,
-        identity_map.customer_id,
+        order_identities.customer_key,
         orders.shop_customer_id,
 
         -- strings
@@ -80,10 +88,13 @@ final as (
         orders._loaded_at
 
     from orders
-    inner join identity_map
-        on cast(orders.order_id as {{ dbt.type_string() }}) = identity_map.source_key
-    {% if is_incremental() %}
-    where orders.order_id in (select order_id from changed_orders)
+    inner join order_identities
+        on orders.order_id = order_identities.order_id
+    left join erased
+        on order_identities.customer_key = erased.customer_key
+    where erased.customer_key is null
+    {% if window_start is not none %}
+        and orders.order_id in (select order_id from changed_orders)
     {% endif %}
 
 )

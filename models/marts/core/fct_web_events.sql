@@ -1,18 +1,13 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='web_event_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        post_hook="{{ delete_erased_rows({'customer_id': 'customer_id', 'anonymous_id': 'anonymous_id'}) }}"
-    )
-}}
+{{ config(materialized='view') }}
 
 {#-
-    One row per clean web event. customer_id is set only while the visitor
-    is logged in; anonymous browsing is attributed to customers through the
-    identity map (source_system = 'web_visitor'), which can change as new
-    logins arrive, so it is resolved in the marts, not stored here.
+    One row per clean web event (the surviving delivery of each event id),
+    leaving out every browser that ever logged in as someone who asked to be
+    erased. customer_key is set only while the visitor is logged in;
+    anonymous browsing is attributed to customers through int_web_visitors
+    (the browser's latest login), which can change as new logins arrive, so
+    it is resolved downstream (int_customer_web_events), not stored here. A
+    view of the validated table: the warehouse holds one copy of the events.
 -#}
 
 with
@@ -21,15 +16,20 @@ web_events as (
 
     select * from {{ ref('int_web_events_validated') }}
     where quarantine_reason is null
-    {% if is_incremental() %}
-        and _loaded_at >= {{ incremental_window_start() }}
-    {% endif %}
 
 ),
 
-erased as (
+erased_browsers as (
 
-    select identity_type, identity_value
+    select distinct anonymous_id
+    from {{ ref('int_erased_identities') }}
+    where anonymous_id is not null
+
+),
+
+erased_customers as (
+
+    select distinct customer_key
     from {{ ref('int_erased_identities') }}
 
 ),
@@ -41,7 +41,7 @@ final as (
         web_events.web_event_id,
         web_events.session_id,
         web_events.anonymous_id,
-        case when web_events.email is not null then {{ surrogate_key(['web_events.email']) }} end as customer_id,
+        web_events.customer_key,
         web_events.product_id,
 
         -- strings
@@ -55,10 +55,12 @@ final as (
         web_events._loaded_at
 
     from web_events
-    left join erased as erased_browsers
-        on erased_browsers.identity_type = 'anonymous_id'
-        and web_events.anonymous_id = erased_browsers.identity_value
-    where erased_browsers.identity_value is null
+    left join erased_browsers
+        on web_events.anonymous_id = erased_browsers.anonymous_id
+    left join erased_customers
+        on web_events.customer_key = erased_customers.customer_key
+    where erased_browsers.anonymous_id is null
+        and erased_customers.customer_key is null
 
 )
 

@@ -4,7 +4,7 @@
         unique_key='session_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook="delete from {{ this }} where session_id not in (select session_id from {{ ref('fct_web_events') }})"
+        post_hook="{{ delete_erased_rows({'anonymous_id': 'anonymous_id', 'customer_key': 'logged_in_customer_key'}) }}"
     )
 }}
 
@@ -14,6 +14,8 @@
     loaded since the window start.
 -#}
 
+{%- set window_start = reload_window_start() -%}
+
 with
 
 web_events as (
@@ -22,12 +24,12 @@ web_events as (
 
 ),
 
-{% if is_incremental() %}
+{% if window_start is not none %}
 changed_sessions as (
 
     select distinct session_id
     from web_events
-    where _loaded_at >= {{ incremental_window_start() }}
+    where {{ loaded_since(window_start) }}
 
 ),
 {% endif %}
@@ -42,7 +44,7 @@ session_events as (
         ) as event_number
 
     from web_events
-    {% if is_incremental() %}
+    {% if window_start is not none %}
     inner join changed_sessions
         on web_events.session_id = changed_sessions.session_id
     {% endif %}
@@ -55,7 +57,7 @@ final as (
         -- ids
         session_id,
         max(anonymous_id) as anonymous_id,
-        max(customer_id) as logged_in_customer_id,
+        max(customer_key) as logged_in_customer_key,
 
         -- strings
         max(case when event_number = 1 then page_url end) as landing_page_url,

@@ -28,7 +28,7 @@ history as (
 
     select
         *,
-        row_number() over (partition by customer_id order by dbt_valid_from) as version_number
+        row_number() over (partition by customer_key order by dbt_valid_from) as version_number
 
     from {{ ref('customer_segments_snapshot') }}
 
@@ -43,11 +43,11 @@ outcomes_with_versions as (
 
     from outcomes
     left join history as valid_at_send
-        on outcomes.customer_id = valid_at_send.customer_id
+        on outcomes.customer_key = valid_at_send.customer_key
         and outcomes.sent_at >= valid_at_send.dbt_valid_from
         and (outcomes.sent_at < valid_at_send.dbt_valid_to or valid_at_send.dbt_valid_to is null)
     left join history as earliest
-        on outcomes.customer_id = earliest.customer_id
+        on outcomes.customer_key = earliest.customer_key
         and earliest.version_number = 1
 
 ),

@@ -15,17 +15,17 @@
     Behavioural score = sum over signals of weight * 0.5 ^ (age_days / h),
     with weights from var behavioral_score_weights (open, click,
     product_view, add_to_cart, purchase), age measured to the end of the
-    as-of date and h = var behavioral_score_half_life_days.
+    as-of date and h = var behavioral_score_half_life_days; it and the web
+    windows come from int_customer_signals_aggregated.
 -#}
 
 {%- set windows = var('engagement_windows_days') -%}
-{%- set weights = var('behavioral_score_weights') -%}
 
 with
 
 customers as (
 
-    select customer_id from {{ ref('customers') }}
+    select customer_id, customer_key from {{ ref('customers') }}
 
 ),
 
@@ -35,9 +35,9 @@ messages as (
 
 ),
 
-signals as (
+signal_summary as (
 
-    select * from {{ ref('int_customer_engagement_events') }}
+    select * from {{ ref('int_customer_signals_aggregated') }}
 
 ),
 
@@ -50,7 +50,7 @@ as_of as (
 message_windows as (
 
     select
-        messages.customer_id,
+        messages.customer_key,
         {%- for days in windows %}
         sum(case when messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }} then 1 else 0 end)
             as emails_sent_{{ days }}d,
@@ -66,44 +66,16 @@ message_windows as (
 
     from messages
     cross join as_of
-    group by messages.customer_id
-
-),
-
-signal_summary as (
-
-    select
-        signals.customer_id,
-        {%- for days in windows %}
-        sum(case when signals.signal_type = 'web_session' and signals.age_days <= {{ days }} then 1 else 0 end)
-            as web_sessions_{{ days }}d,
-        sum(case when signals.signal_type = 'product_view' and signals.age_days <= {{ days }} then 1 else 0 end)
-            as product_views_{{ days }}d,
-        sum(case when signals.signal_type = 'add_to_cart' and signals.age_days <= {{ days }} then 1 else 0 end)
-            as add_to_carts_{{ days }}d,
-        {%- endfor %}
-        max(signals.occurred_at) as last_engaged_at,
-        sum(
-            case signals.signal_type
-                {%- for signal_type, weight in weights.items() %}
-                when '{{ signal_type }}' then {{ weight }}
-                {%- endfor %}
-                else 0
-            end
-            * power(0.5, signals.age_days / {{ var('behavioral_score_half_life_days') }})
-        ) as behavioral_score
-
-    from signals
-    group by signals.customer_id
+    group by messages.customer_key
 
 ),
 
 recent_messages as (
 
     select
-        customer_id,
+        customer_key,
         is_opened,
-        row_number() over (partition by customer_id order by sent_at desc, campaign_id) as recency_rank
+        row_number() over (partition by customer_key order by sent_at desc, campaign_id) as recency_rank
 
     from messages
     where is_delivered
@@ -113,13 +85,13 @@ recent_messages as (
 tier_basis as (
 
     select
-        customer_id,
+        customer_key,
         count(*) as tier_campaigns,
         avg(case when is_opened then 1.0 else 0.0 end) as tier_open_share
 
     from recent_messages
     where recency_rank <= {{ var('engagement_tier_campaigns') }}
-    group by customer_id
+    group by customer_key
 
 ),
 
@@ -128,10 +100,11 @@ final as (
     select
         -- ids
         customers.customer_id,
+        customers.customer_key,
 
         -- strings
         case
-            when tier_basis.customer_id is null then 'none'
+            when tier_basis.customer_key is null then 'none'
             when tier_basis.tier_open_share > {{ var('engagement_tier_high_above') }} then 'high'
             when tier_basis.tier_open_share < {{ var('engagement_tier_low_below') }} then 'low'
             else 'medium'
@@ -171,11 +144,11 @@ final as (
     from customers
     cross join as_of
     left join message_windows
-        on customers.customer_id = message_windows.customer_id
+        on customers.customer_key = message_windows.customer_key
     left join signal_summary
-        on customers.customer_id = signal_summary.customer_id
+        on customers.customer_key = signal_summary.customer_key
     left join tier_basis
-        on customers.customer_id = tier_basis.customer_id
+        on customers.customer_key = tier_basis.customer_key
 
 )
 

@@ -21,13 +21,13 @@ with
 
 customers as (
 
-    select customer_id, first_seen_at from {{ ref('customers') }}
+    select customer_id, customer_key, first_seen_at from {{ ref('customers') }}
 
 ),
 
-signals as (
+signal_summary as (
 
-    select * from {{ ref('int_customer_engagement_events') }}
+    select * from {{ ref('int_customer_signals_aggregated') }}
 
 ),
 
@@ -37,56 +37,26 @@ as_of as (
 
 ),
 
-purchase_summary as (
-
-    select
-        customer_id,
-        count(*) as purchases,
-        min(occurred_at) as first_purchased_at,
-        max(occurred_at) as last_purchased_at
-
-    from signals
-    where signal_type = 'purchase'
-    group by customer_id
-
-),
-
-engagement_summary as (
-
-    select
-        signals.customer_id,
-        max(signals.occurred_at) as last_engaged_at,
-        max(case when signals.occurred_at < purchase_summary.last_purchased_at then signals.occurred_at end)
-            as engaged_before_last_purchase_at
-
-    from signals
-    left join purchase_summary
-        on signals.customer_id = purchase_summary.customer_id
-    group by signals.customer_id
-
-),
-
 measured as (
 
     select
         customers.customer_id,
-        coalesce(purchase_summary.purchases, 0) as purchases,
-        {{ dbt.datediff('cast(purchase_summary.first_purchased_at as date)', 'as_of.as_of_date', 'day') }}
+        customers.customer_key,
+        coalesce(signal_summary.purchases, 0) as purchases,
+        {{ dbt.datediff('cast(signal_summary.first_purchased_at as date)', 'as_of.as_of_date', 'day') }}
             as days_since_first_purchase,
-        {{ dbt.datediff('cast(purchase_summary.last_purchased_at as date)', 'as_of.as_of_date', 'day') }}
+        {{ dbt.datediff('cast(signal_summary.last_purchased_at as date)', 'as_of.as_of_date', 'day') }}
             as days_since_last_purchase,
-        {{ dbt.datediff('cast(coalesce(engagement_summary.last_engaged_at, customers.first_seen_at) as date)', 'as_of.as_of_date', 'day') }}
+        {{ dbt.datediff('cast(coalesce(signal_summary.last_engaged_at, customers.first_seen_at) as date)', 'as_of.as_of_date', 'day') }}
             as days_since_last_engagement,
-        {{ dbt.datediff('cast(engagement_summary.engaged_before_last_purchase_at as date)', 'cast(purchase_summary.last_purchased_at as date)', 'day') }}
+        {{ dbt.datediff('cast(signal_summary.engaged_before_last_purchase_at as date)', 'cast(signal_summary.last_purchased_at as date)', 'day') }}
             as days_silent_before_last_purchase,
         as_of.as_of_date
 
     from customers
     cross join as_of
-    left join purchase_summary
-        on customers.customer_id = purchase_summary.customer_id
-    left join engagement_summary
-        on customers.customer_id = engagement_summary.customer_id
+    left join signal_summary
+        on customers.customer_key = signal_summary.customer_key
 
 ),
 
@@ -94,6 +64,7 @@ final as (
 
     select
         customer_id,
+        customer_key,
         case
             when days_since_last_engagement > {{ var('lifecycle_churned_after_days') }}
                 then 'churned'

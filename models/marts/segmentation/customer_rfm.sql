@@ -18,7 +18,7 @@ with
 
 customers as (
 
-    select customer_id from {{ ref('customers') }}
+    select customer_id, customer_key from {{ ref('customers') }}
 
 ),
 
@@ -43,33 +43,33 @@ segment_map as (
 customer_purchases as (
 
     select
-        customer_id,
+        customer_key,
         count(*) as frequency,
         sum(revenue) as monetary,
         min(purchase_date) as first_purchase_date,
         max(purchase_date) as last_purchase_date
 
     from purchases
-    group by customer_id
+    group by customer_key
 
 ),
 
 purchase_occasions as (
 
     select
-        customer_id,
+        customer_key,
         {{ btyd_period_start('purchase_date') }} as period_start,
         sum(revenue) as revenue
 
     from purchases
-    group by customer_id, {{ btyd_period_start('purchase_date') }}
+    group by customer_key, {{ btyd_period_start('purchase_date') }}
 
 ),
 
 occasion_summary as (
 
     select
-        customer_id,
+        customer_key,
         count(*) as occasions,
         min(period_start) as first_period_start,
         max(period_start) as last_period_start,
@@ -79,17 +79,17 @@ occasion_summary as (
     from (
         select
             *,
-            row_number() over (partition by customer_id order by period_start) as occasion_number
+            row_number() over (partition by customer_key order by period_start) as occasion_number
         from purchase_occasions
     ) as numbered
-    group by customer_id
+    group by customer_key
 
 ),
 
 btyd_inputs as (
 
     select
-        occasion_summary.customer_id,
+        occasion_summary.customer_key,
         occasion_summary.occasions - 1 as btyd_frequency,
         {{ dbt.datediff('occasion_summary.first_period_start', 'occasion_summary.last_period_start', 'day') }}
             / {{ btyd_unit_days() }} as btyd_recency,
@@ -128,10 +128,11 @@ final as (
     select
         -- ids
         customers.customer_id,
+        customers.customer_key,
 
         -- strings
         case
-            when scored.customer_id is null then 'prospect'
+            when scored.customer_key is null then 'prospect'
             else segment_map.rfm_segment
         end as rfm_segment,
         cast(scored.recency_score as {{ dbt.type_string() }})
@@ -153,7 +154,7 @@ final as (
         btyd_inputs.btyd_monetary_value,
 
         -- booleans
-        scored.customer_id is not null as is_buyer,
+        scored.customer_key is not null as is_buyer,
 
         -- dates
         scored.first_purchase_date,
@@ -163,9 +164,9 @@ final as (
     from customers
     cross join as_of
     left join scored
-        on customers.customer_id = scored.customer_id
+        on customers.customer_key = scored.customer_key
     left join btyd_inputs
-        on customers.customer_id = btyd_inputs.customer_id
+        on customers.customer_key = btyd_inputs.customer_key
     left join segment_map
         on scored.recency_score = segment_map.recency_score
         and scored.frequency_score = segment_map.frequency_score

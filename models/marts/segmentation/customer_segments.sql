@@ -7,31 +7,31 @@ with
 
 rfm as (
 
-    select customer_id, rfm_segment from {{ ref('customer_rfm') }}
+    select customer_id, customer_key, rfm_segment from {{ ref('customer_rfm') }}
 
 ),
 
 engagement as (
 
-    select customer_id, engagement_tier from {{ ref('customer_engagement') }}
+    select customer_key, engagement_tier from {{ ref('customer_engagement') }}
 
 ),
 
 lifecycle as (
 
-    select customer_id, lifecycle_stage from {{ ref('customer_lifecycle') }}
+    select customer_key, lifecycle_stage from {{ ref('customer_lifecycle') }}
 
 ),
 
 clusters as (
 
-    select customer_id, cluster_label from {{ ref('customer_clusters') }}
+    select customer_key, cluster_label from {{ ref('customer_clusters') }}
 
 ),
 
 ltv as (
 
-    select customer_id, ltv_tier from {{ ref('customer_ltv') }}
+    select customer_key, ltv_tier from {{ ref('customer_ltv') }}
 
 ),
 
@@ -45,6 +45,7 @@ final as (
 
     select
         rfm.customer_id,
+        rfm.customer_key,
         rfm.rfm_segment,
         engagement.engagement_tier,
         lifecycle.lifecycle_stage,
@@ -55,13 +56,13 @@ final as (
 
     from rfm
     inner join engagement
-        on rfm.customer_id = engagement.customer_id
+        on rfm.customer_key = engagement.customer_key
     inner join lifecycle
-        on rfm.customer_id = lifecycle.customer_id
+        on rfm.customer_key = lifecycle.customer_key
     inner join clusters
-        on rfm.customer_id = clusters.customer_id
+        on rfm.customer_key = clusters.customer_key
     inner join ltv
-        on rfm.customer_id = ltv.customer_id
+        on rfm.customer_key = ltv.customer_key
     cross join as_of
 
 )

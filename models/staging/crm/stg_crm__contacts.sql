@@ -11,6 +11,7 @@ renamed as (
     select
         -- ids
         {{ normalize_text('contact_id') }} as contact_id,
+        {{ customer_key(normalize_email('email')) }} as customer_key,
 
         -- strings
         {{ normalize_email('email') }} as email,

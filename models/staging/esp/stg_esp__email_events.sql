@@ -12,6 +12,7 @@ renamed as (
         -- ids
         {{ normalize_text('event_id') }} as email_event_id,
         {{ normalize_text('campaign_id') }} as campaign_id,
+        {{ customer_key(normalize_email('email')) }} as customer_key,
 
         -- strings
         {{ normalize_email('email') }} as email,

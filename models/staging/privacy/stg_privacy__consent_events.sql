@@ -12,6 +12,7 @@ renamed as (
         -- ids: the source has none; the event's content identifies it
         {{ surrogate_key([normalize_email('email'), 'lower(channel)', 'lower(status)', 'lower(source)', 'occurred_at']) }}
             as consent_event_id,
+        {{ customer_key(normalize_email('email')) }} as customer_key,
 
         -- strings
         {{ normalize_email('email') }} as email,

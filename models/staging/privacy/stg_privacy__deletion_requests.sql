@@ -9,6 +9,9 @@ source as (
 renamed as (
 
     select
+        -- ids
+        {{ customer_key(normalize_email('email')) }} as customer_key,
+
         -- strings
         {{ normalize_email('email') }} as email,
 

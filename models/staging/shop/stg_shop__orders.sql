@@ -12,6 +12,7 @@ renamed as (
         -- ids
         order_id,
         shop_customer_id,
+        {{ customer_key(normalize_email('email')) }} as checkout_customer_key,
 
         -- strings
         {{ normalize_email('email') }} as email,

@@ -14,6 +14,7 @@ renamed as (
         {{ normalize_text('session_id') }} as session_id,
         {{ normalize_text('anonymous_id') }} as anonymous_id,
         product_id,
+        {{ customer_key(normalize_email('email')) }} as customer_key,
 
         -- strings
         {{ normalize_email('email') }} as email,
