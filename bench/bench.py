@@ -3,17 +3,21 @@
 Phases, each timed on the wall clock:
 
 1. generate the raw extract up to day D at the given scale;
-2. full build of models, seeds and snapshots (``dbt build`` without tests), then
-   the tests on their own (``dbt test``);
-3. the next day's extract (D + 1: new events, late arrivals and duplicates)
-   and an incremental build on top of the full one;
-4. our RFM / CLV-input model (``dbt run -s customer_rfm``) against lifetimes'
-   ``summary_data_from_transaction_data`` on the same purchases.
+2. full build: one ``dbt build`` (models, seeds, snapshots and every test);
+3. the next day's extract (D + 1: new rows, late arrivals, re-deliveries,
+   refunds of older orders) and the incremental build on top of the full
+   one: ``dbt build`` without tests (median of ``--runs``, each from the same
+   starting copy), then the tests on the result;
+4. a full refresh on the D + 1 extract into another file, compared table by
+   table with the incremental result (the incremental run must give the same
+   rows);
+5. our RFM / CLV-input model (``customer_rfm``, its execution time in dbt)
+   against lifetimes' ``summary_data_from_transaction_data`` on the same
+   purchases (medians of ``--runs``).
 
-Short phases (the incremental build, the RFM comparison) are repeated and
-reported as medians. Peak memory is the dbt process's own maximum resident
-set (``wait4`` rusage). Results: ``bench/results/<stamp>-<customers>.json``
-and ``.md``, and ``bench/results/latest.md``.
+Peak memory is the dbt process's own maximum resident set (``wait4``
+rusage). Results: ``bench/results/<stamp>-<customers>.json`` and ``.md``,
+and ``bench/results/latest.md``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,6 +42,11 @@ from audience.generate import GeneratorConfig, config_with, generate
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
 NO_TESTS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+COMPARED_SCHEMAS = ("intermediate", "marts", "activation")
+FLOAT_DECIMALS = 6
+# Models that keep history across builds; they and everything built on them
+# legitimately differ between two daily builds and one build from scratch.
+HISTORY_NODES = ("snapshot.audience_warehouse.", "model.audience_warehouse.int_trigger_firings")
 
 
 def run_dbt(args: list[str], env: dict[str, str], target: Path) -> tuple[float, float]:
@@ -53,16 +63,83 @@ def run_dbt(args: list[str], env: dict[str, str], target: Path) -> tuple[float, 
     return elapsed, usage.ru_maxrss / 1024
 
 
-def slowest_nodes(target: Path, n: int = 10) -> list[dict]:
-    results = json.loads((target / "run_results.json").read_text())["results"]
-    ranked = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:n]
+def run_results(target: Path) -> list[dict]:
+    return json.loads((target / "run_results.json").read_text())["results"]
+
+
+def slowest(results: list[dict], kind: str, n: int = 10) -> list[dict]:
+    nodes = [r for r in results if r["unique_id"].split(".")[0] == kind]
+    ranked = sorted(nodes, key=lambda r: r["execution_time"], reverse=True)[:n]
     return [{"node": r["unique_id"].split(".", 2)[-1], "seconds": round(r["execution_time"], 2)} for r in ranked]
+
+
+def seconds_by_kind(results: list[dict]) -> dict[str, float]:
+    """Sum of dbt's execution time per resource type (threads overlap, so these exceed the wall time)."""
+    totals: dict[str, float] = defaultdict(float)
+    for r in results:
+        totals[r["unique_id"].split(".")[0]] += r["execution_time"]
+    return {kind: round(seconds, 1) for kind, seconds in sorted(totals.items())}
 
 
 def node_seconds(target: Path, unique_id: str) -> float:
     """Execution time dbt recorded for one node (the query itself, without dbt's start-up)."""
-    results = json.loads((target / "run_results.json").read_text())["results"]
-    return next(r["execution_time"] for r in results if r["unique_id"] == unique_id)
+    return next(r["execution_time"] for r in run_results(target) if r["unique_id"] == unique_id)
+
+
+def history_dependent(target: Path) -> set[str]:
+    """Names of the history models and of every node downstream of them (from dbt's manifest)."""
+    children = json.loads((target / "manifest.json").read_text())["child_map"]
+    pending = [node for node in children if node.startswith(HISTORY_NODES)]
+    seen: set[str] = set()
+    while pending:
+        node = pending.pop()
+        if node not in seen:
+            seen.add(node)
+            pending.extend(children.get(node, []))
+    return {node.split(".")[-1] for node in seen}
+
+
+def comparable_select(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
+    """Every column, doubles rounded (aggregation order may change their last bits between builds)."""
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_catalog = 'full_refresh' and table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+    parts = [
+        f'round("{name}", {FLOAT_DECIMALS})' if data_type in ("DOUBLE", "FLOAT") else f'"{name}"'
+        for name, data_type in columns
+    ]
+    return f"select {', '.join(parts)} from {{db}}.{schema}.{table}"
+
+
+def compare_warehouses(incremental: Path, full: Path, skip: set[str]) -> dict:
+    """Rows in one warehouse and not the other, per table and view of the compared schemas (0 everywhere = equal).
+
+    ``skip``: relations whose rows depend on earlier builds (history).
+    """
+    con = duckdb.connect()
+    con.execute(f"attach '{incremental}' as incremental (read_only)")
+    con.execute(f"attach '{full}' as full_refresh (read_only)")
+    tables = con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = 'full_refresh' "
+        f"and schema_name in {COMPARED_SCHEMAS} order by all"
+    ).fetchall()
+    views = con.execute(
+        "select schema_name, view_name from duckdb_views() where database_name = 'full_refresh' "
+        f"and schema_name in {COMPARED_SCHEMAS} and not internal order by all"
+    ).fetchall()
+    differences = {}
+    for schema, table in [*tables, *views]:
+        if table in skip:
+            continue
+        query = comparable_select(con, schema, table)
+        left, right = query.format(db="incremental"), query.format(db="full_refresh")
+        only_left = f"select count(*) from ({left} except all {right})"
+        only_right = f"select count(*) from ({right} except all {left})"
+        differing = con.execute(f"select ({only_left}) + ({only_right})").fetchall()[0][0]
+        differences[f"{schema}.{table}"] = differing
+    return {"relations": len(differences), "differing_rows": differences, "skipped_history": sorted(skip)}
 
 
 def lifetimes_summary_seconds(warehouse: Path, runs: int) -> tuple[float, int]:
@@ -71,7 +148,7 @@ def lifetimes_summary_seconds(warehouse: Path, runs: int) -> tuple[float, int]:
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         purchases = con.execute(
-            "select customer_id, purchased_at, revenue::double as revenue from intermediate.int_customer_purchases"
+            "select customer_key, purchased_at, revenue::double as revenue from intermediate.int_customer_purchases"
         ).df()
         as_of = con.execute("select as_of_date from intermediate.int_as_of_date").fetchall()[0][0]
     times = []
@@ -79,7 +156,7 @@ def lifetimes_summary_seconds(warehouse: Path, runs: int) -> tuple[float, int]:
         started = time.perf_counter()
         summary_data_from_transaction_data(
             purchases,
-            "customer_id",
+            "customer_key",
             "purchased_at",
             monetary_value_col="revenue",
             observation_period_end=str(as_of),
@@ -91,41 +168,54 @@ def lifetimes_summary_seconds(warehouse: Path, runs: int) -> tuple[float, int]:
 
 def markdown(report: dict) -> str:
     p = report["phases_seconds"]
+    m = report["peak_memory_mib"]
+    verify = report["incremental_vs_full_refresh"]
+    differing = {k: v for k, v in verify["differing_rows"].items() if v}
     lines = [
         f"# Benchmark: {report['customers']:,} customers, {report['raw_rows']:,} raw rows",
         "",
         f"Machine: {report['machine']}. DuckDB threads {report['duckdb_threads']}, "
-        f"memory_limit {report['duckdb_memory_limit']}, dbt threads {report['dbt_threads']}.",
+        f"memory_limit {report['duckdb_memory_limit']}, dbt threads {report['dbt_threads']}. "
+        f"dbt-core {report['versions']['dbt']}, DuckDB {report['versions']['duckdb']}.",
         "",
-        "| phase | seconds |",
-        "|---|---|",
-        f"| generate (day D) | {p['generate']:.1f} |",
-        f"| full build, models only | {p['full_build']:.1f} |",
-        f"| tests (data + unit) | {p['tests']:.1f} |",
-        f"| full build incl. tests | {p['full_build'] + p['tests']:.1f} |",
-        f"| generate (day D+1, not timed against targets) | {p['generate_next_day']:.1f} |",
-        f"| incremental build after one day (median of {report['runs']}) | {p['incremental_build']:.1f} |",
+        "| phase | seconds | peak memory (dbt process) |",
+        "|---|---|---|",
+        f"| generate (day D) | {p['generate']:.1f} | |",
+        f"| full build: `dbt build`, models and tests | {p['full_build']:.1f} | {m['full_build']:,.0f} MiB |",
+        f"| generate (day D+1) | {p['generate_next_day']:.1f} | |",
+        f"| incremental build after one day, models (median of {report['runs']}) | "
+        f"{p['incremental_build']:.1f} | {m['incremental_build']:,.0f} MiB |",
+        f"| tests after the incremental build | {p['incremental_tests']:.1f} | {m['incremental_tests']:,.0f} MiB |",
+        f"| full refresh on day D+1 (to compare) | {p['full_refresh_next_day']:.1f} | |",
         "",
-        f"Peak memory of the dbt process: full build {report['peak_memory_mib']['full_build']:,.0f} MiB, "
-        f"tests {report['peak_memory_mib']['tests']:,.0f} MiB, "
-        f"incremental {report['peak_memory_mib']['incremental_build']:,.0f} MiB.",
-        f"Throughput of the full build: {report['raw_rows_per_second']:,.0f} raw rows per second.",
+        f"Throughput of the full build: {report['raw_rows_per_second']:,.0f} raw rows per second. "
+        "dbt's execution time by resource type in the full build (threads overlap): "
+        f"{report['full_build_seconds_by_kind']}.",
         "",
-        f"RFM / CLV inputs on {report['rfm']['purchases']:,} purchases (median of {report['runs']}): "
+        f"Incremental equals full refresh: {'yes' if not differing else 'NO'} "
+        f"({verify['relations']} tables and views of {', '.join(COMPARED_SCHEMAS)} compared"
+        + (f"; differing rows: {differing}" if differing else ", no row differs")
+        + f", doubles to {FLOAT_DECIMALS} decimals). Not compared, because they keep history across builds: "
+        + ", ".join(f"`{name}`" for name in verify["skipped_history"])
+        + ".",
+        "",
+        f"RFM / CLV inputs on {report['rfm']['purchases']:,} purchases (medians of {report['runs']}): "
         f"model `customer_rfm` (its execution time in dbt) {report['rfm']['dbt_customer_rfm_seconds']:.2f} s, "
-        "lifetimes "
-        f"`summary_data_from_transaction_data` {report['rfm']['lifetimes_seconds']:.2f} s "
+        f"lifetimes `summary_data_from_transaction_data` {report['rfm']['lifetimes_seconds']:.2f} s "
         f"(lifetimes / ours = {report['rfm']['ratio']:.1f}x).",
         "",
-        "Slowest nodes of the full build (models) and of the test run:",
+        "Slowest models and tests of the full build, and models of the incremental build:",
         "",
-        "| node | seconds |",
-        "|---|---|",
     ]
-    lines += [f"| {r['node']} | {r['seconds']} |" for r in report["slowest_models"]]
-    lines += ["", "| test | seconds |", "|---|---|"]
-    lines += [f"| {r['node']} | {r['seconds']} |" for r in report["slowest_tests"]]
-    return "\n".join(lines) + "\n"
+    for title, rows in (
+        ("model (full build)", report["slowest_models"]),
+        ("test (full build)", report["slowest_tests"]),
+        ("model (incremental build)", report["slowest_incremental_models"]),
+    ):
+        lines += [f"| {title} | seconds |", "|---|---|"]
+        lines += [f"| {r['node']} | {r['seconds']} |" for r in rows]
+        lines.append("")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True)
     args.results.mkdir(parents=True, exist_ok=True)
     raw, warehouse, target = args.work / "raw", args.work / "bench.duckdb", args.work / "target"
+    full_refresh = args.work / "full_refresh.duckdb"
     target.mkdir()
     env = dict(
         os.environ,
@@ -159,24 +250,32 @@ def main(argv: list[str] | None = None) -> int:
     phases["generate"] = time.perf_counter() - started
     raw_rows = sum(manifest["rows"].values())
 
-    phases["full_build"], memory["full_build"] = run_dbt(["build", *NO_TESTS], env, target)
-    slowest_models = slowest_nodes(target)
-    phases["tests"], memory["tests"] = run_dbt(["test"], env, target)
-    slowest_tests = slowest_nodes(target)
+    phases["full_build"], memory["full_build"] = run_dbt(["build"], env, target)
+    full_results = run_results(target)
 
     started = time.perf_counter()
     generate(config_with(customers=args.customers, end_date=(day_d + timedelta(days=1)).isoformat()), raw)
     phases["generate_next_day"] = time.perf_counter() - started
-    snapshot = args.work / "after_full_build.duckdb"
-    shutil.copyfile(warehouse, snapshot)
+    after_full_build = args.work / "after_full_build.duckdb"
+    shutil.copyfile(warehouse, after_full_build)
     incremental, incremental_memory = [], []
     for _ in range(args.runs):
-        shutil.copyfile(snapshot, warehouse)
+        shutil.copyfile(after_full_build, warehouse)
         seconds, peak = run_dbt(["build", *NO_TESTS], env, target)
         incremental.append(seconds)
         incremental_memory.append(peak)
+    after_full_build.unlink()
     phases["incremental_build"] = statistics.median(incremental)
     memory["incremental_build"] = max(incremental_memory)
+    incremental_results = run_results(target)
+    phases["incremental_tests"], memory["incremental_tests"] = run_dbt(["test"], env, target)
+
+    refresh_env = dict(
+        env, AUDIENCE_DUCKDB_PATH=str(full_refresh), AUDIENCE_EXPORTS_DIR=str(args.work / "exports_full")
+    )
+    phases["full_refresh_next_day"], _ = run_dbt(["build", *NO_TESTS, "--full-refresh"], refresh_env, target)
+    verification = compare_warehouses(warehouse, full_refresh, history_dependent(target))
+    full_refresh.unlink()
 
     rfm_runs = []
     for _ in range(args.runs):
@@ -185,29 +284,30 @@ def main(argv: list[str] | None = None) -> int:
     lifetimes_seconds, purchases = lifetimes_summary_seconds(warehouse, args.runs)
     rfm_seconds = statistics.median(rfm_runs)
 
-    settings = {
-        "duckdb_threads": os.environ.get("AUDIENCE_DUCKDB_THREADS", "2"),
-        "duckdb_memory_limit": os.environ.get("AUDIENCE_DUCKDB_MEMORY_LIMIT", "3GB"),
-        "dbt_threads": os.environ.get("AUDIENCE_DBT_THREADS", "2"),
-    }
     report = {
         "customers": args.customers,
         "raw_rows": raw_rows,
         "runs": args.runs,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
-        **settings,
+        "duckdb_threads": os.environ.get("AUDIENCE_DUCKDB_THREADS", "2"),
+        "duckdb_memory_limit": os.environ.get("AUDIENCE_DUCKDB_MEMORY_LIMIT", "3GB"),
+        "dbt_threads": os.environ.get("AUDIENCE_DBT_THREADS", "2"),
+        "versions": {"duckdb": duckdb.__version__, "dbt": _dbt_version()},
         "phases_seconds": {k: round(v, 2) for k, v in phases.items()},
         "incremental_build_runs_seconds": [round(v, 2) for v in incremental],
         "peak_memory_mib": {k: round(v) for k, v in memory.items()},
         "raw_rows_per_second": raw_rows / phases["full_build"],
+        "full_build_seconds_by_kind": seconds_by_kind(full_results),
+        "incremental_vs_full_refresh": verification,
         "rfm": {
             "purchases": purchases,
             "dbt_customer_rfm_seconds": rfm_seconds,
             "lifetimes_seconds": lifetimes_seconds,
             "ratio": lifetimes_seconds / rfm_seconds,
         },
-        "slowest_models": slowest_models,
-        "slowest_tests": slowest_tests,
+        "slowest_models": slowest(full_results, "model"),
+        "slowest_tests": slowest(full_results, "test"),
+        "slowest_incremental_models": slowest(incremental_results, "model"),
     }
     stamp = time.strftime("%Y%m%dT%H%M%S")
     name = f"{stamp}-{args.customers}"
@@ -217,6 +317,12 @@ def main(argv: list[str] | None = None) -> int:
     (args.results / "latest.md").write_text(text)
     print(text)
     return 0
+
+
+def _dbt_version() -> str:
+    from importlib.metadata import version
+
+    return version("dbt-core")
 
 
 if __name__ == "__main__":

@@ -41,11 +41,33 @@
     cast(unique_clicks as {{ dbt.type_float() }}) / nullif(unique_opens, 0) as click_to_open_rate
 {%- endmacro %}
 
-{#- The columns the two macros above produce, in order, for a model's final select. -#}
-{% macro email_performance_columns() -%}
+{#-
+    The counts of email_performance_metrics summed again, for rows that
+    already hold them (every count is additive, so totals over groups of
+    pre-aggregated rows equal totals over the messages).
+-#}
+{% macro email_performance_totals(alias) -%}
+    {%- for column in email_performance_counts() %}
+    {%- if column == 'attributed_revenue' %}
+    sum({{ alias }}.{{ column }}) as {{ column }}
+    {%- else %}
+    cast(sum({{ alias }}.{{ column }}) as {{ dbt.type_bigint() }}) as {{ column }}
+    {%- endif %}
+    {{- "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- The additive counts email_performance_metrics produces, in order. -#}
+{% macro email_performance_counts() -%}
     {{ return([
         'sends', 'delivered', 'unique_opens', 'unique_clicks', 'unsubscribes', 'spam_complaints',
         'hard_bounces', 'converted_recipients', 'attributed_orders', 'attributed_revenue',
+    ]) }}
+{%- endmacro %}
+
+{#- The columns the two macros above produce, in order, for a model's final select. -#}
+{% macro email_performance_columns() -%}
+    {{ return(email_performance_counts() + [
         'open_rate', 'click_rate', 'click_to_open_rate', 'conversion_rate', 'unsubscribe_rate',
         'revenue_per_email',
     ]) }}

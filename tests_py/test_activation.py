@@ -250,44 +250,44 @@ def test_recommendations_beat_best_sellers_on_a_later_period(held_out: Path) -> 
             """
             with cutoff as (select as_of_cutoff_at as t from intermediate.int_as_of_date),
             bought as (
-                select orders.customer_id, items.product_id, orders.ordered_at
+                select orders.customer_key, items.product_id, orders.ordered_at
                 from marts.fct_orders as orders
                 inner join marts.fct_order_items as items using (order_id)
                 where orders.order_status = 'paid'
             ),
-            before as (select distinct customer_id, product_id from bought, cutoff where ordered_at < t),
+            before as (select distinct customer_key, product_id from bought, cutoff where ordered_at < t),
             later as (
-                select distinct customer_id, product_id from bought, cutoff
+                select distinct customer_key, product_id from bought, cutoff
                 where ordered_at >= t and ordered_at < t + interval 90 day
             ),
-            new_later as (select * from later anti join before using (customer_id, product_id)),
-            evaluated as (select distinct customer_id from new_later),
+            new_later as (select * from later anti join before using (customer_key, product_id)),
+            evaluated as (select distinct customer_key from new_later),
             best_sellers as (
-                select product_id, count(distinct customer_id) as buyers
+                select product_id, count(distinct customer_key) as buyers
                 from bought, cutoff where ordered_at < t and ordered_at >= t - interval 90 day
                 group by 1
             ),
             baseline as (
-                select evaluated.customer_id, best_sellers.product_id,
+                select evaluated.customer_key, best_sellers.product_id,
                     row_number() over (
-                        partition by evaluated.customer_id order by best_sellers.buyers desc, best_sellers.product_id
+                        partition by evaluated.customer_key order by best_sellers.buyers desc, best_sellers.product_id
                     ) as rank
                 from evaluated cross join best_sellers
                 anti join before
-                    on before.customer_id = evaluated.customer_id and before.product_id = best_sellers.product_id
+                    on before.customer_key = evaluated.customer_key and before.product_id = best_sellers.product_id
             ),
             hits as (
                 select
-                    evaluated.customer_id,
+                    evaluated.customer_key,
                     exists (
                         select 1 from marts.customer_product_recommendations as recs
-                        inner join new_later using (customer_id, product_id)
-                        where recs.customer_id = evaluated.customer_id
+                        inner join new_later using (customer_key, product_id)
+                        where recs.customer_key = evaluated.customer_key
                     ) as model_hit,
                     exists (
                         select 1 from baseline
-                        inner join new_later using (customer_id, product_id)
-                        where baseline.customer_id = evaluated.customer_id and baseline.rank <= 3
+                        inner join new_later using (customer_key, product_id)
+                        where baseline.customer_key = evaluated.customer_key and baseline.rank <= 3
                     ) as baseline_hit
                 from evaluated
             )

@@ -50,11 +50,11 @@ def test_btyd_inputs_match_lifetimes(warehouse: Warehouse, tmp_path: Path, setti
     path = rfm_with_vars(warehouse, tmp_path, dbt_vars)
     with duckdb.connect(str(path), read_only=True) as con:
         transactions = con.execute(
-            "select customer_id, purchase_date, revenue from intermediate.int_customer_purchases"
+            "select customer_key, purchase_date, revenue from intermediate.int_customer_purchases"
         ).df()
         ours = con.execute(
             """
-            select customer_id, btyd_frequency, btyd_recency, btyd_t, btyd_monetary_value, as_of_date
+            select customer_key, btyd_frequency, btyd_recency, btyd_t, btyd_monetary_value, as_of_date
             from marts.customer_rfm
             where is_buyer
             """
@@ -64,13 +64,13 @@ def test_btyd_inputs_match_lifetimes(warehouse: Warehouse, tmp_path: Path, setti
     transactions["revenue"] = transactions.revenue.astype(float)
     reference = summary_data_from_transaction_data(
         transactions,
-        "customer_id",
+        "customer_key",
         "purchase_date",
         monetary_value_col="revenue",
         observation_period_end=as_of,
         **lifetimes_args,
     )
-    joined = ours.set_index("customer_id").join(reference, how="outer")
+    joined = ours.set_index("customer_key").join(reference, how="outer")
     assert len(joined) == len(reference) == len(ours) > 1000
     assert (joined.btyd_frequency > 0).sum() > 500
     np.testing.assert_array_equal(joined.btyd_frequency.to_numpy(), joined.frequency.to_numpy())
@@ -84,7 +84,7 @@ def test_same_day_purchases_are_one_occasion(warehouse: Warehouse) -> None:
     same_day = warehouse.query(
         """
         select count(*) from (
-            select customer_id, purchase_date
+            select customer_key, purchase_date
             from intermediate.int_customer_purchases
             group by 1, 2
             having count(*) > 1

@@ -52,17 +52,41 @@ outcomes_with_versions as (
 
 ),
 
-outcomes_by_segment as (
+combinations as (
 
-    {% for segment_type, column in dimensions.items() %}
+    -- aggregate once per combination of the five labels, then per dimension:
+    -- far fewer rows to unpivot than one per message and dimension
     select
-        outcomes_with_versions.*,
-        '{{ segment_type }}' as segment_type,
-        history.{{ column }} as segment_value
+        outcomes_with_versions.campaign_id,
+        outcomes_with_versions.segment_basis,
+        {%- for column in dimensions.values() %}
+        history.{{ column }},
+        {%- endfor %}
+        {{ email_performance_metrics('outcomes_with_versions') }}
 
     from outcomes_with_versions
     inner join history
         on outcomes_with_versions.dbt_scd_id = history.dbt_scd_id
+    group by
+        outcomes_with_versions.campaign_id,
+        outcomes_with_versions.segment_basis,
+        {%- for column in dimensions.values() %}
+        history.{{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+
+),
+
+combinations_by_segment as (
+
+    {% for segment_type, column in dimensions.items() %}
+    select
+        campaign_id,
+        segment_basis,
+        '{{ segment_type }}' as segment_type,
+        {{ column }} as segment_value,
+        {{ email_performance_counts() | join(', ') }}
+
+    from combinations
     {% if not loop.last %}
 
     union all
@@ -75,18 +99,14 @@ outcomes_by_segment as (
 segment_totals as (
 
     select
-        outcomes_by_segment.campaign_id,
-        outcomes_by_segment.segment_type,
-        outcomes_by_segment.segment_value,
-        outcomes_by_segment.segment_basis,
-        {{ email_performance_metrics('outcomes_by_segment') }}
+        campaign_id,
+        segment_type,
+        segment_value,
+        segment_basis,
+        {{ email_performance_totals('combinations_by_segment') }}
 
-    from outcomes_by_segment
-    group by
-        outcomes_by_segment.campaign_id,
-        outcomes_by_segment.segment_type,
-        outcomes_by_segment.segment_value,
-        outcomes_by_segment.segment_basis
+    from combinations_by_segment
+    group by campaign_id, segment_type, segment_value, segment_basis
 
 ),
 
