@@ -28,10 +28,16 @@ triggers as (
 
 ),
 
+contacts as (
+
+    select customer_id, customer_key from {{ ref('int_contactable_customers') }}
+
+),
+
 condition_results as (
 
     select
-        facts.customer_id,
+        facts.customer_key,
         conditions.trigger_key,
         conditions.condition_group,
         coalesce(
@@ -68,24 +74,37 @@ condition_results as (
 group_results as (
 
     select
-        customer_id,
+        customer_key,
         trigger_key,
         condition_group,
         min(case when is_met then 1 else 0 end) = 1 as is_group_met
 
     from condition_results
-    group by customer_id, trigger_key, condition_group
+    group by customer_key, trigger_key, condition_group
+
+),
+
+met_triggers as (
+
+    select distinct
+        customer_key,
+        trigger_key
+
+    from group_results
+    where is_group_met
 
 ),
 
 final as (
 
-    select distinct
-        customer_id,
-        trigger_key
+    select
+        contacts.customer_id,
+        met_triggers.customer_key,
+        met_triggers.trigger_key
 
-    from group_results
-    where is_group_met
+    from met_triggers
+    inner join contacts
+        on met_triggers.customer_key = contacts.customer_key
 
 )
 

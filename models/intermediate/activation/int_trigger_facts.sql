@@ -3,7 +3,9 @@
     contactable customer and fact (long form, so that rules in the seed
     trigger_conditions are evaluated as data and a marketer
     adds a rule without touching SQL). A fact is a number or a text; null
-    means "unknown or never happened" and fails every comparison.
+    means "unknown or never happened" and fails every comparison. Only the
+    facts some condition tests or some payload carries are kept: the rest
+    would be half a million rows each that nobody reads.
 -#}
 
 {%- set number_facts = [
@@ -17,6 +19,40 @@
 ] -%}
 
 with
+
+conditions as (
+
+    select * from {{ ref('trigger_conditions') }}
+
+),
+
+triggers as (
+
+    select * from {{ ref('trigger_definitions') }}
+
+),
+
+fact_names as (
+
+    {% for fact in number_facts + text_facts %}
+    select '{{ fact }}' as fact
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+needed_facts as (
+
+    select fact_names.fact
+    from fact_names
+    where fact_names.fact in (select fact from conditions)
+        or exists (
+            select 1
+            from triggers
+            where '|' || triggers.payload_facts || '|' like '%|' || fact_names.fact || '|%'
+        )
+
+),
 
 contacts as (
 
@@ -97,7 +133,7 @@ contacts_with_birthdays as (
 wide as (
 
     select
-        contacts.customer_id,
+        contacts.customer_key,
         {{ dbt.datediff('as_of.as_of_date', 'contacts.next_birthday', 'day') }} as days_until_birthday,
         contacts.age_years,
         {{ dbt.datediff('engagement.last_open_date', 'as_of.as_of_date', 'day') }} as days_since_last_open,
@@ -122,13 +158,13 @@ wide as (
     from contacts_with_birthdays as contacts
     cross join as_of
     inner join segments
-        on contacts.customer_id = segments.customer_id
+        on contacts.customer_key = segments.customer_key
     inner join engagement
-        on contacts.customer_id = engagement.customer_id
+        on contacts.customer_key = engagement.customer_key
     inner join lifecycle
-        on contacts.customer_id = lifecycle.customer_id
+        on contacts.customer_key = lifecycle.customer_key
     inner join ltv
-        on contacts.customer_id = ltv.customer_id
+        on contacts.customer_key = ltv.customer_key
     left join shopping_signals
         on contacts.customer_key = shopping_signals.customer_key
 
@@ -138,24 +174,26 @@ final as (
 
     {% for fact in number_facts %}
     select
-        customer_id,
+        customer_key,
         '{{ fact }}' as fact,
         cast({{ fact }} as {{ dbt.type_float() }}) as number_value,
         cast(null as {{ dbt.type_string() }}) as text_value
 
     from wide
+    where '{{ fact }}' in (select fact from needed_facts)
 
     union all
 
     {% endfor %}
     {% for fact in text_facts %}
     select
-        customer_id,
+        customer_key,
         '{{ fact }}' as fact,
         cast(null as {{ dbt.type_float() }}) as number_value,
         cast({{ fact }} as {{ dbt.type_string() }}) as text_value
 
     from wide
+    where '{{ fact }}' in (select fact from needed_facts)
     {% if not loop.last %}
 
     union all

@@ -101,6 +101,7 @@ eligible as (
 
     select
         evaluations.customer_id,
+        evaluations.customer_key,
         evaluations.trigger_key,
         triggers.priority,
         coalesce(firings_this_week.firing_count, 0) as firings_this_week,
@@ -140,7 +141,7 @@ payload_facts as (
     inner join triggers
         on fired.trigger_key = triggers.trigger_key
     inner join facts
-        on fired.customer_id = facts.customer_id
+        on fired.customer_key = facts.customer_key
         and '|' || triggers.payload_facts || '|' like '%|' || facts.fact || '|%'
     group by fired.customer_id, fired.trigger_key
 

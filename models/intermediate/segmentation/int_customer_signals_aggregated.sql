@@ -54,17 +54,26 @@ as_of as (
 
 ),
 
+message_signals as (
+
+    -- opens and clicks in one pass over the messages
+    select
+        messages.customer_key,
+        kinds.signal_type,
+        case kinds.signal_type when 'open' then messages.first_opened_at else messages.first_clicked_at end
+            as occurred_at
+
+    from messages
+    cross join (select 'open' as signal_type union all select 'click' as signal_type) as kinds
+    where (kinds.signal_type = 'open' and messages.is_opened)
+        or (kinds.signal_type = 'click' and messages.is_clicked)
+
+),
+
 signals as (
 
-    select customer_key, 'open' as signal_type, first_opened_at as occurred_at
-    from messages
-    where is_opened
-
-    union all
-
-    select customer_key, 'click' as signal_type, first_clicked_at as occurred_at
-    from messages
-    where is_clicked
+    select customer_key, signal_type, occurred_at
+    from message_signals
 
     union all
 
@@ -102,13 +111,15 @@ aged_signals as (
 
 purchase_summary as (
 
+    -- read from the table, not the purchases CTE: a CTE read twice is
+    -- materialized in memory, a table is simply scanned again
     select
         customer_key,
         count(*) as purchases,
         min(purchased_at) as first_purchased_at,
         max(purchased_at) as last_purchased_at
 
-    from purchases
+    from {{ ref('int_customer_purchases') }}
     group by customer_key
 
 ),
