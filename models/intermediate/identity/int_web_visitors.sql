@@ -11,9 +11,10 @@
 {#-
     One row per browser (the tracker's anonymous_id): its first web event,
     and the email it last logged in with (the latest logged-in event; on a
-    tie, the alphabetically first email), which claims its anonymous
-    browsing. Over valid rows, re-deliveries included, so a run merges the
-    rows loaded since the window start into what is stored.
+    tie, the alphabetically last email), which claims its anonymous
+    browsing. Over valid rows, re-deliveries included, so these aggregates
+    only ever grow: a run aggregates the rows loaded since the window start
+    and merges them with what is stored, with the same aggregates.
 -#}
 
 {%- set window_start = reload_window_start() -%}
@@ -30,63 +31,33 @@ web_events as (
 
 ),
 
-{% if window_start is not none %}
-stored as (
+new_visitors as (
 
     select
         anonymous_id,
-        last_login_email as email,
-        last_login_customer_key as customer_key,
-        last_login_at as occurred_at,
-        first_event_at,
-        _loaded_at
+        {{ value_at_max('email', 'row(occurred_at, email)') }} filter (where email is not null) as last_login_email,
+        {{ value_at_max('customer_key', 'row(occurred_at, email)') }} filter (where email is not null)
+            as last_login_customer_key,
+        max(occurred_at) filter (where email is not null) as last_login_at,
+        min(occurred_at) as first_event_at,
+        max(_loaded_at) as _loaded_at
 
-    from {{ this }}
-    where anonymous_id in (select anonymous_id from web_events)
-
-),
-{% endif %}
-
-logins as (
-
-    select anonymous_id, email, customer_key, occurred_at
-    from web_events
-    where email is not null
-    {%- if window_start is not none %}
-
-    union all
-
-    select anonymous_id, email, customer_key, occurred_at
-    from stored
-    where email is not null
-    {%- endif %}
-
-),
-
-latest_logins as (
-
-    select
-        anonymous_id,
-        email,
-        customer_key,
-        occurred_at
-
-    from logins
-    qualify row_number() over (partition by anonymous_id order by occurred_at desc, email) = 1
-
-),
-
-activity as (
-
-    select anonymous_id, min(occurred_at) as first_event_at, max(_loaded_at) as _loaded_at
     from web_events
     group by anonymous_id
+
+),
+
+visitors as (
+
+    select * from new_visitors
     {%- if window_start is not none %}
 
     union all
 
-    select anonymous_id, first_event_at, _loaded_at
-    from stored
+    select stored.*
+    from {{ this }} as stored
+    inner join new_visitors
+        on stored.anonymous_id = new_visitors.anonymous_id
     {%- endif %}
 
 ),
@@ -94,21 +65,17 @@ activity as (
 final as (
 
     select
-        activity.anonymous_id,
-        latest_logins.email as last_login_email,
-        latest_logins.customer_key as last_login_customer_key,
-        latest_logins.occurred_at as last_login_at,
-        min(activity.first_event_at) as first_event_at,
-        max(activity._loaded_at) as _loaded_at
+        anonymous_id,
+        {{ value_at_max('last_login_email', 'row(last_login_at, last_login_email)') }}
+            filter (where last_login_email is not null) as last_login_email,
+        {{ value_at_max('last_login_customer_key', 'row(last_login_at, last_login_email)') }}
+            filter (where last_login_email is not null) as last_login_customer_key,
+        max(last_login_at) as last_login_at,
+        min(first_event_at) as first_event_at,
+        max(_loaded_at) as _loaded_at
 
-    from activity
-    left join latest_logins
-        on activity.anonymous_id = latest_logins.anonymous_id
-    group by
-        activity.anonymous_id,
-        latest_logins.email,
-        latest_logins.customer_key,
-        latest_logins.occurred_at
+    from visitors
+    group by anonymous_id
 
 )
 

@@ -1,9 +1,12 @@
+{{ config(materialized='view') }}
+
 {#-
     One row per (customer, campaign message) sent before the as-of cut-off:
     the message's outcome (int_customer_email_messages) plus the purchases
     attributed to it (int_order_email_attributions). The grain every
     campaign performance mart aggregates, through the
-    email_performance_metrics macro.
+    email_performance_metrics macro. A view: its two readers aggregate it
+    straight away, so writing its tens of millions of rows would be waste.
 -#}
 
 with

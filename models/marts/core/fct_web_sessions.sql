@@ -36,13 +36,7 @@ changed_sessions as (
 
 session_events as (
 
-    select
-        web_events.*,
-        row_number() over (
-            partition by web_events.session_id
-            order by web_events.occurred_at, web_events.web_event_id
-        ) as event_number
-
+    select web_events.*
     from web_events
     {% if window_start is not none %}
     inner join changed_sessions
@@ -60,8 +54,9 @@ final as (
         max(customer_key) as logged_in_customer_key,
 
         -- strings
-        max(case when event_number = 1 then page_url end) as landing_page_url,
-        max(case when event_number = 1 then device_type end) as device_type,
+        -- of the session's first event (by time, then event id)
+        {{ value_at_min('page_url', 'row(occurred_at, web_event_id)') }} as landing_page_url,
+        {{ value_at_min('device_type', 'row(occurred_at, web_event_id)') }} as device_type,
 
         -- numerics
         count(*) as events,

@@ -47,38 +47,52 @@ as_of as (
 
 ),
 
-message_windows as (
+ranked_messages as (
 
     select
-        messages.customer_key,
-        {%- for days in windows %}
-        sum(case when messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }} then 1 else 0 end)
-            as emails_sent_{{ days }}d,
-        sum(case when messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }}
-            and messages.is_delivered then 1 else 0 end) as emails_delivered_{{ days }}d,
-        sum(case when messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }}
-            and messages.is_delivered and messages.is_opened then 1 else 0 end) as unique_opens_{{ days }}d,
-        sum(case when messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }}
-            and messages.is_delivered and messages.is_clicked then 1 else 0 end) as unique_clicks_{{ days }}d,
-        {%- endfor %}
-        max(messages.first_opened_at) as last_opened_at,
-        max(messages.first_clicked_at) as last_clicked_at
+        messages.*,
+        case
+            when messages.is_delivered then row_number() over (
+                partition by messages.customer_key, messages.is_delivered
+                order by messages.sent_at desc, messages.campaign_id
+            )
+        end as delivered_recency_rank
 
     from messages
-    cross join as_of
-    group by messages.customer_key
 
 ),
 
-recent_messages as (
+message_summary as (
 
+    -- windows and tier in one pass over the messages
     select
-        customer_key,
-        is_opened,
-        row_number() over (partition by customer_key order by sent_at desc, campaign_id) as recency_rank
+        ranked_messages.customer_key,
+        {%- for days in windows %}
+        sum(case when ranked_messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }} then 1 else 0 end)
+            as emails_sent_{{ days }}d,
+        sum(case when ranked_messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }}
+            and ranked_messages.is_delivered then 1 else 0 end) as emails_delivered_{{ days }}d,
+        sum(case when ranked_messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }}
+            and ranked_messages.is_delivered and ranked_messages.is_opened then 1 else 0 end) as unique_opens_{{ days }}d,
+        sum(case when ranked_messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }}
+            and ranked_messages.is_delivered and ranked_messages.is_clicked then 1 else 0 end) as unique_clicks_{{ days }}d,
+        {%- endfor %}
+        max(ranked_messages.first_opened_at) as last_opened_at,
+        max(ranked_messages.first_clicked_at) as last_clicked_at,
+        sum(case when ranked_messages.delivered_recency_rank <= {{ var('engagement_tier_campaigns') }} then 1 else 0 end)
+            as tier_campaigns,
+        sum(
+            case
+                when ranked_messages.delivered_recency_rank <= {{ var('engagement_tier_campaigns') }}
+                    and ranked_messages.is_opened
+                    then 1.0
+                else 0.0
+            end
+        ) as tier_opens
 
-    from messages
-    where is_delivered
+    from ranked_messages
+    cross join as_of
+    group by ranked_messages.customer_key
 
 ),
 
@@ -86,12 +100,11 @@ tier_basis as (
 
     select
         customer_key,
-        count(*) as tier_campaigns,
-        avg(case when is_opened then 1.0 else 0.0 end) as tier_open_share
+        tier_campaigns,
+        tier_opens / tier_campaigns as tier_open_share
 
-    from recent_messages
-    where recency_rank <= {{ var('engagement_tier_campaigns') }}
-    group by customer_key
+    from message_summary
+    where tier_campaigns > 0
 
 ),
 
@@ -115,18 +128,18 @@ final as (
         tier_basis.tier_open_share,
         round(coalesce(signal_summary.behavioral_score, 0), 4) as behavioral_score,
         {%- for days in windows %}
-        coalesce(message_windows.emails_sent_{{ days }}d, 0) as emails_sent_{{ days }}d,
-        coalesce(message_windows.emails_delivered_{{ days }}d, 0) as emails_delivered_{{ days }}d,
-        coalesce(message_windows.unique_opens_{{ days }}d, 0) as unique_opens_{{ days }}d,
-        coalesce(message_windows.unique_clicks_{{ days }}d, 0) as unique_clicks_{{ days }}d,
-        message_windows.unique_opens_{{ days }}d
-            / nullif(cast(message_windows.emails_delivered_{{ days }}d as {{ dbt.type_float() }}), 0)
+        coalesce(message_summary.emails_sent_{{ days }}d, 0) as emails_sent_{{ days }}d,
+        coalesce(message_summary.emails_delivered_{{ days }}d, 0) as emails_delivered_{{ days }}d,
+        coalesce(message_summary.unique_opens_{{ days }}d, 0) as unique_opens_{{ days }}d,
+        coalesce(message_summary.unique_clicks_{{ days }}d, 0) as unique_clicks_{{ days }}d,
+        message_summary.unique_opens_{{ days }}d
+            / nullif(cast(message_summary.emails_delivered_{{ days }}d as {{ dbt.type_float() }}), 0)
             as open_rate_{{ days }}d,
-        message_windows.unique_clicks_{{ days }}d
-            / nullif(cast(message_windows.emails_delivered_{{ days }}d as {{ dbt.type_float() }}), 0)
+        message_summary.unique_clicks_{{ days }}d
+            / nullif(cast(message_summary.emails_delivered_{{ days }}d as {{ dbt.type_float() }}), 0)
             as click_rate_{{ days }}d,
-        message_windows.unique_clicks_{{ days }}d
-            / nullif(cast(message_windows.unique_opens_{{ days }}d as {{ dbt.type_float() }}), 0)
+        message_summary.unique_clicks_{{ days }}d
+            / nullif(cast(message_summary.unique_opens_{{ days }}d as {{ dbt.type_float() }}), 0)
             as click_to_open_rate_{{ days }}d,
         coalesce(signal_summary.web_sessions_{{ days }}d, 0) as web_sessions_{{ days }}d,
         coalesce(signal_summary.product_views_{{ days }}d, 0) as product_views_{{ days }}d,
@@ -136,15 +149,15 @@ final as (
             as days_since_last_engagement,
 
         -- dates
-        cast(message_windows.last_opened_at as date) as last_open_date,
-        cast(message_windows.last_clicked_at as date) as last_click_date,
+        cast(message_summary.last_opened_at as date) as last_open_date,
+        cast(message_summary.last_clicked_at as date) as last_click_date,
         cast(signal_summary.last_engaged_at as date) as last_engagement_date,
         as_of.as_of_date
 
     from customers
     cross join as_of
-    left join message_windows
-        on customers.customer_key = message_windows.customer_key
+    left join message_summary
+        on customers.customer_key = message_summary.customer_key
     left join signal_summary
         on customers.customer_key = signal_summary.customer_key
     left join tier_basis

@@ -40,26 +40,15 @@ segment_map as (
 
 ),
 
-customer_purchases as (
-
-    select
-        customer_key,
-        count(*) as frequency,
-        sum(revenue) as monetary,
-        min(purchase_date) as first_purchase_date,
-        max(purchase_date) as last_purchase_date
-
-    from purchases
-    group by customer_key
-
-),
-
 purchase_occasions as (
 
     select
         customer_key,
         {{ btyd_period_start('purchase_date') }} as period_start,
-        sum(revenue) as revenue
+        count(*) as purchases,
+        sum(revenue) as revenue,
+        min(purchase_date) as first_purchase_date,
+        max(purchase_date) as last_purchase_date
 
     from purchases
     group by customer_key, {{ btyd_period_start('purchase_date') }}
@@ -68,21 +57,33 @@ purchase_occasions as (
 
 occasion_summary as (
 
+    -- purchases aggregated per occasion, then per customer: one pass over the purchases
     select
         customer_key,
+        sum(purchases) as frequency,
+        sum(revenue) as monetary,
+        min(first_purchase_date) as first_purchase_date,
+        max(last_purchase_date) as last_purchase_date,
         count(*) as occasions,
         min(period_start) as first_period_start,
         max(period_start) as last_period_start,
-        sum(revenue) as revenue,
-        sum(case when occasion_number = 1 then revenue else 0 end) as first_occasion_revenue
+        {{ value_at_min('revenue', 'period_start') }} as first_occasion_revenue
 
-    from (
-        select
-            *,
-            row_number() over (partition by customer_key order by period_start) as occasion_number
-        from purchase_occasions
-    ) as numbered
+    from purchase_occasions
     group by customer_key
+
+),
+
+customer_purchases as (
+
+    select
+        customer_key,
+        cast(frequency as {{ dbt.type_bigint() }}) as frequency,
+        monetary,
+        first_purchase_date,
+        last_purchase_date
+
+    from occasion_summary
 
 ),
 
@@ -97,7 +98,7 @@ btyd_inputs as (
             / {{ btyd_unit_days() }} as btyd_t,
         case
             when occasion_summary.occasions > 1
-                then (occasion_summary.revenue - occasion_summary.first_occasion_revenue)
+                then (occasion_summary.monetary - occasion_summary.first_occasion_revenue)
                     / (occasion_summary.occasions - 1)
             else 0
         end as btyd_monetary_value

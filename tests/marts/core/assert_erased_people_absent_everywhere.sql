@@ -23,7 +23,8 @@ leaks as (
 
     {% for model in ['customers', 'customer_rfm', 'customer_engagement', 'customer_lifecycle', 'customer_ltv',
                      'customer_clusters', 'customer_segments', 'customer_product_recommendations',
-                     'int_trigger_firings', 'customer_segments_snapshot', 'segment_memberships_snapshot'] %}
+                     'int_trigger_firings', 'customer_segments_snapshot', 'segment_memberships_snapshot',
+                     'customer_stage_transitions'] %}
     select '{{ model }}' as model_name, customer_id
     from {{ ref(model) }}
     where customer_id in (select customer_id from erased)
