@@ -18,16 +18,30 @@
     another segment, was suppressed, or the trigger stopped firing). A list
     sync adds on 'entered' and removes on 'exited' without diffing. Events
     are keyed by membership, type and time, and only new keys are appended,
-    so rebuilding on the same data adds nothing. An exit is the only row a
+    so rebuilding on the same data adds nothing. An incremental build reads
+    only the versions it opened or closed (those dated by its as-of date). An exit is the only row a
     suppressed contact can have here (it carries no email or traits);
     erased people's events are deleted.
 -#}
 
 with
 
+as_of as (
+
+    select cast(as_of_date as {{ dbt.type_timestamp() }}) as as_of_at
+    from {{ ref('int_as_of_date') }}
+
+),
+
 history as (
 
-    select * from {{ ref('segment_memberships_snapshot') }}
+    select snapshot.*
+    from {{ ref('segment_memberships_snapshot') }} as snapshot
+    {% if is_incremental() %}
+    cross join as_of
+    where snapshot.dbt_valid_from >= as_of.as_of_at
+        or snapshot.dbt_valid_to >= as_of.as_of_at
+    {% endif %}
 
 ),
 
@@ -79,7 +93,14 @@ final as (
 
 )
 
-select * from final
+select final.*
+from final
 {% if is_incremental() %}
-where segment_membership_change_id not in (select segment_membership_change_id from {{ this }})
+cross join as_of
+where final.changed_at >= as_of.as_of_at
+    and final.segment_membership_change_id not in (
+        select segment_membership_change_id
+        from {{ this }}
+        where changed_at >= (select as_of_at from as_of)
+    )
 {% endif %}

@@ -1,6 +1,5 @@
 """Each product's nearest products by cosine similarity of their customer interaction vectors."""
 
-import numpy as np
 import pandas as pd
 
 from audience.recommend import interaction_matrix, product_neighbours
@@ -12,8 +11,9 @@ def model(dbt, session):
     interactions = dbt.ref("int_customer_product_interactions").project(
         "customer_key, product_id, interaction_strength"
     ).fetchnumpy()
-    customer_keys, customer = np.unique(interactions["customer_key"], return_inverse=True)
-    product_ids, product = np.unique(interactions["product_id"], return_inverse=True)
+    # any numbering of the rows will do for X^T X; products are numbered in id order
+    customer, customer_keys = pd.factorize(interactions["customer_key"])
+    product, product_ids = pd.factorize(interactions["product_id"], sort=True)
     matrix = interaction_matrix(
         customer, product, interactions["interaction_strength"].astype(float), len(customer_keys), len(product_ids)
     )

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pyarrow as pa
-from scipy import sparse
 
 from audience.recommend import Neighbours, interaction_matrix, recommend
 
@@ -13,52 +12,63 @@ POPULAR_CANDIDATES = 20
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    # customers numbered 0..n-1 by key: the rows of the interaction matrix
-    customers = dbt.ref("customers").project("customer_id, customer_key").to_arrow_table()
-    customer_keys = np.sort(customers.column("customer_key").to_numpy())
-    n_customers = len(customer_keys)
+    # Customers and products numbered 0..n-1, in DuckDB: the rows and columns of the matrices.
+    customers = session.from_arrow(
+        dbt.ref("customers")
+        .project("customer_id, customer_key, row_number() over (order by customer_key) - 1 as customer_index")
+        .to_arrow_table()
+    )
     catalog = dbt.ref("products")
-    products = np.sort(catalog.project("product_id").fetchnumpy()["product_id"])
+    products = session.from_arrow(
+        catalog.project("product_id, row_number() over (order by product_id) - 1 as product_index").to_arrow_table()
+    )
+    n_customers, n_products = len(customers), len(products)
+    product_ids = products.order("product_index").project("product_id").fetchnumpy()["product_id"]
 
     interactions = (
         dbt.ref("int_customer_product_interactions")
-        .project("customer_key, product_id, interaction_strength, has_purchased")
+        .join(customers, "customer_key")
+        .join(products, "product_id")
+        .project("customer_index, product_index, interaction_strength, has_purchased")
         .fetchnumpy()
     )
-    known = np.isin(interactions["customer_key"], customer_keys)
-    interactions = {name: values[known] for name, values in interactions.items()}
-    customer = np.searchsorted(customer_keys, interactions["customer_key"])
-    product = np.searchsorted(products, interactions["product_id"])
-    strength = interaction_matrix(customer, product, interactions["interaction_strength"], n_customers, len(products))
+    customer, product = interactions["customer_index"], interactions["product_index"]
+    strength = interaction_matrix(customer, product, interactions["interaction_strength"], n_customers, n_products)
     bought = interactions["has_purchased"].astype(bool)
-    purchased = interaction_matrix(customer[bought], product[bought], np.ones(bought.sum()), n_customers, len(products))
+    purchased = interaction_matrix(customer[bought], product[bought], np.ones(bought.sum()), n_customers, n_products)
 
-    similar = dbt.ref("int_product_similarities").fetchnumpy()
-    neighbours = Neighbours(
-        np.searchsorted(products, similar["product_id"]),
-        np.searchsorted(products, similar["similar_product_id"]),
-        similar["cosine_similarity"].astype(float),
-        similar["similarity_rank"],
+    similar_products = products.project("product_id as similar_product_id, product_index as similar_index")
+    similar = (
+        dbt.ref("int_product_similarities")
+        .join(products, "product_id")
+        .join(similar_products, "similar_product_id")
+        .project("product_index, similar_index, cosine_similarity, similarity_rank")
+        .fetchnumpy()
     )
-    popularity = (
+    neighbours = Neighbours(
+        similar["product_index"], similar["similar_index"], similar["cosine_similarity"], similar["similarity_rank"]
+    )
+    popular = (
         dbt.ref("int_product_popularity")
         .filter(f"popularity_rank <= {POPULAR_CANDIDATES}")
+        .join(products, "product_id")
         .order("popularity_rank")
+        .project("product_index, recent_buyer_count")
         .fetchnumpy()
     )
     recs = recommend(
         strength,
-        sparse.csr_matrix(purchased),
+        purchased,
         neighbours,
-        np.searchsorted(products, popularity["product_id"]),
-        popularity["recent_buyer_count"].astype(float),
+        popular["product_index"],
+        popular["recent_buyer_count"].astype(float),
         per_customer=PER_CUSTOMER,
     )
     scored = session.from_arrow(
         pa.table(
             {
-                "customer_key": customer_keys[recs.customer],
-                "product_id": products[recs.product],
+                "customer_index": recs.customer,
+                "product_id": product_ids[recs.product],
                 "recommendation_rank": recs.rank,
                 "recommendation_source": recs.source,
                 "recommendation_score": recs.score,
@@ -66,7 +76,7 @@ def model(dbt, session):
         )
     )
     as_of_date = dbt.ref("int_as_of_date").project("as_of_date").fetchall()[0][0]
-    return scored.join(session.from_arrow(customers), "customer_key").project(
+    return scored.join(customers, "customer_index").project(
         "md5(customer_id || '|' || cast(recommendation_rank as varchar)) as customer_product_recommendation_id, "
         "customer_id, customer_key, product_id, recommendation_rank, recommendation_source, recommendation_score, "
         f"date '{as_of_date}' as as_of_date"

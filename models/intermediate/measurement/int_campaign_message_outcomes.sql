@@ -1,12 +1,12 @@
-{{ config(materialized='view') }}
-
 {#-
     One row per (customer, campaign message) sent before the as-of cut-off:
     the message's outcome (int_customer_email_messages) plus the purchases
     attributed to it (int_order_email_attributions). The grain every
     campaign performance mart aggregates, through the
-    email_performance_metrics macro. A view: its two readers aggregate it
-    straight away, so writing its tens of millions of rows would be waste.
+    email_performance_metrics macro. A table, not a view: the breakdown by
+    segment joins it to the label history, and DuckDB sizes the joins right
+    only when it knows the row count (as a view, it built its hash table on
+    the wrong side and ran out of memory at a million customers).
 -#}
 
 with
