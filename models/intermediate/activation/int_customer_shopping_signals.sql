@@ -13,7 +13,7 @@ with
 
 web_events as (
 
-    select * from {{ ref('int_customer_web_events') }}
+    select * from {{ ref('int_customer_product_events') }}
 
 ),
 

@@ -29,7 +29,7 @@ shopping_signals as (
 
 web_events as (
 
-    select * from {{ ref('int_customer_web_events') }}
+    select * from {{ ref('int_customer_product_events') }}
 
 ),
 

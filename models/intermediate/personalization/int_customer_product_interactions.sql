@@ -3,7 +3,7 @@
     as-of cut-off: purchases (orders that count as purchases, see
     int_customer_purchases) and product views or add-to-carts on the site.
     Anonymous browsing counts for the customer its browser is linked to
-    (int_customer_web_events).
+    (int_customer_product_events).
 -#}
 
 with
@@ -22,7 +22,7 @@ order_items as (
 
 web_events as (
 
-    select * from {{ ref('int_customer_web_events') }}
+    select * from {{ ref('int_customer_product_events') }}
 
 ),
 
@@ -52,8 +52,7 @@ viewed_products as (
         max(occurred_at) as last_interacted_at
 
     from web_events
-    where event_type in ('product_view', 'add_to_cart')
-        and product_id is not null
+    where product_id is not null
     group by customer_key, product_id
 
 ),

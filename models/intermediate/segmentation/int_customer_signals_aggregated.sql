@@ -30,7 +30,7 @@ purchases as (
 
 web_events as (
 
-    select * from {{ ref('int_customer_web_events') }}
+    select * from {{ ref('int_customer_product_events') }}
 
 ),
 
@@ -84,7 +84,6 @@ signals as (
 
     select customer_key, event_type as signal_type, occurred_at
     from web_events
-    where event_type in ('product_view', 'add_to_cart')
 
     union all
 

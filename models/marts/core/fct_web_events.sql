@@ -6,7 +6,7 @@
     erased. customer_key is set only while the visitor is logged in;
     anonymous browsing is attributed to customers through int_web_visitors
     (the browser's latest login), which can change as new logins arrive, so
-    it is resolved downstream (int_customer_web_events), not stored here. A
+    it is resolved downstream (int_customer_product_events), not stored here. A
     view of the validated table: the warehouse holds one copy of the events.
 -#}
 

@@ -1,11 +1,11 @@
-{{ config(materialized='view') }}
-
 {#-
-    Web events up to the as-of cut-off, attributed to customers: the events
-    of every browser int_web_visitors links to a customer (its latest login),
-    logged in or not. Events of browsers never logged in are not here. The
-    one place anonymous browsing is resolved for the segmentation,
-    personalization and trigger models.
+    Product views and add-to-carts up to the as-of cut-off, attributed to
+    customers: the events of every browser int_web_visitors links to a
+    customer (its latest login), logged in or not. Browsers never logged in
+    are not here. The one place anonymous browsing is resolved for the
+    segmentation, personalization and trigger models, which read only these
+    two event types. A table: four models read it, and DuckDB plans their
+    joins well only on stored data.
 -#}
 
 with
@@ -13,6 +13,7 @@ with
 web_events as (
 
     select * from {{ ref('fct_web_events') }}
+    where event_type in ('product_view', 'add_to_cart')
 
 ),
 
