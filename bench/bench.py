@@ -11,7 +11,9 @@ Phases, each timed on the wall clock:
 4. a full refresh on the D + 1 extract into another file, compared table by
    table with the incremental result (the incremental run must give the same
    rows);
-5. our RFM / CLV-input model (``customer_rfm``, its execution time in dbt)
+5. what ``python -m audience build`` adds around dbt to publish safely:
+   the working copy of the warehouse, and the checkpoint and rename;
+6. our RFM / CLV-input model (``customer_rfm``, its execution time in dbt)
    against lifetimes' ``summary_data_from_transaction_data`` on the same
    purchases (medians of ``--runs``).
 
@@ -38,6 +40,7 @@ from pathlib import Path
 import duckdb
 
 from audience.generate import GeneratorConfig, config_with, generate
+from audience.publish import Published, new_export_folder, prepare_working_copy, publish
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -142,6 +145,19 @@ def compare_warehouses(incremental: Path, full: Path, skip: set[str]) -> dict:
     return {"relations": len(differences), "differing_rows": differences, "skipped_history": sorted(skip)}
 
 
+def publishing_seconds(warehouse: Path, work: Path) -> tuple[float, float, int]:
+    """Seconds to make the working copy, and to checkpoint and swap it in (src/audience/publish.py)."""
+    published = Published(warehouse=warehouse, exports=work / "exports_published")
+    size = warehouse.stat().st_size
+    started = time.perf_counter()
+    working = prepare_working_copy(published)
+    copied = time.perf_counter() - started
+    folder = new_export_folder(published, "bench")
+    started = time.perf_counter()
+    publish(published, working, folder)
+    return copied, time.perf_counter() - started, size
+
+
 def lifetimes_summary_seconds(warehouse: Path, runs: int) -> tuple[float, int]:
     """Median seconds of lifetimes' RFM summary on the purchases the warehouse's customer_rfm used."""
     from lifetimes.utils import summary_data_from_transaction_data
@@ -186,8 +202,11 @@ def markdown(report: dict) -> str:
         f"| incremental build after one day, models (median of {report['runs']}) | "
         f"{p['incremental_build']:.1f} | {m['incremental_build']:,.0f} MiB |",
         f"| tests after the incremental build | {p['incremental_tests']:.1f} | {m['incremental_tests']:,.0f} MiB |",
+        f"| publishing around the build: working copy of the warehouse | {p['publish_copy']:.1f} | |",
+        f"| publishing: checkpoint and atomic rename | {p['publish_swap']:.1f} | |",
         f"| full refresh on day D+1 (to compare) | {p['full_refresh_next_day']:.1f} | |",
         "",
+        f"Warehouse file after the incremental build: {report['warehouse_gib']:.1f} GiB. "
         f"Throughput of the full build: {report['raw_rows_per_second']:,.0f} raw rows per second. "
         "dbt's execution time by resource type in the full build (threads overlap): "
         f"{report['full_build_seconds_by_kind']}.",
@@ -270,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     incremental_results = run_results(target)
     phases["incremental_tests"], memory["incremental_tests"] = run_dbt(["test"], env, target)
 
+    phases["publish_copy"], phases["publish_swap"], warehouse_bytes = publishing_seconds(warehouse, args.work)
+
     refresh_env = dict(
         env, AUDIENCE_DUCKDB_PATH=str(full_refresh), AUDIENCE_EXPORTS_DIR=str(args.work / "exports_full")
     )
@@ -297,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         "incremental_build_runs_seconds": [round(v, 2) for v in incremental],
         "peak_memory_mib": {k: round(v) for k, v in memory.items()},
         "raw_rows_per_second": raw_rows / phases["full_build"],
+        "warehouse_gib": warehouse_bytes / 2**30,
         "full_build_seconds_by_kind": seconds_by_kind(full_results),
         "incremental_vs_full_refresh": verification,
         "rfm": {
