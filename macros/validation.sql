@@ -75,18 +75,22 @@
     Rank the rows of each key so the survivor comes first: rows that passed
     every check before rows that did not, then the latest load, then the
     extra tie-breakers. The survivor is the one clean row kept per key; clean
-    rows ranked after it are duplicates.
+    rows ranked after it are duplicates. A row without a key has nothing to
+    be ranked against: its rank is null (and it is quarantined as
+    missing_key), the same whichever run loaded it.
 -#}
 {% macro survivor_rank(key_columns, failed_check, tie_breakers=[]) -%}
-    row_number() over (
-        partition by {{ key_columns | join(', ') }}
-        order by
-            case when {{ failed_check }} is null then 0 else 1 end,
-            _loaded_at desc
-            {%- for column in tie_breakers %},
-            {{ column }}
-            {%- endfor %}
-    )
+    case when {% for column in key_columns %}{{ column }} is not null{{ " and " if not loop.last }}{% endfor %} then
+        row_number() over (
+            partition by {{ key_columns | join(', ') }}
+            order by
+                case when {{ failed_check }} is null then 0 else 1 end,
+                _loaded_at desc
+                {%- for column in tie_breakers %},
+                {{ column }}
+                {%- endfor %}
+        )
+    end
 {%- endmacro %}
 
 {#-

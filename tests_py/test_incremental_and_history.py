@@ -66,10 +66,10 @@ class History:
 
 
 def extract(root: Path, end: date) -> Path:
-    """The raw extract as of ``end``; many late rows, so an increment is full of them."""
+    """The raw extract as of ``end``; many late rows and rows without a key, so an increment is full of them."""
     raw = root / "raw"
     cfg = config_with(customers=2500, seed=21, end_date=end.isoformat())
-    generate(config_with(cfg, defects=replace(cfg.defects, late_arrival=0.15)), raw)
+    generate(config_with(cfg, defects=replace(cfg.defects, late_arrival=0.15, missing_key=0.03)), raw)
     return raw
 
 
@@ -191,7 +191,15 @@ def test_day_two_brings_late_redelivered_and_changed_rows(history: History) -> N
             and try_cast(occurred_at as timestamptz) < '{DAY_1 - timedelta(days=3)}'
         """
     ).fetchall()[0][0]
+    keyless_in_increment = con.execute(
+        f"""
+        select count(*) from '{raw / "esp_email_events.parquet"}'
+        where _loaded_at >= '{DAY_1 + timedelta(days=1)}' and _loaded_at < '{DAY_1 + timedelta(days=2)}'
+            and event_id is null
+        """
+    ).fetchall()[0][0]
     assert late_events > 0 and redelivered > 0 and refunds_of_older_orders > 0 and beyond_lookback > 0
+    assert keyless_in_increment > 0
 
 
 def sorted_rows(frame: pd.DataFrame) -> pd.DataFrame:

@@ -27,35 +27,36 @@ def model(dbt, session):
     medium_share = dbt.config.get("ltv_medium_share")
 
     unit_days = {"day": 1.0, "week": 7.0}[time_unit]
-    customers = rfm.select(
+    customers = rfm.project(
         "customer_id, customer_key, is_buyer, btyd_frequency, btyd_recency, btyd_t, btyd_monetary_value, as_of_date"
     ).df()
-    customers["is_buyer"] = customers.is_buyer.to_numpy(dtype=bool)
     params = parameters.df().set_index("clv_model_parameter_id")["value"]
     purchases = BgNbdParams(*(params[f"bg_nbd.{n}"] for n in ("r", "alpha", "a", "b")))
     spend = GammaGammaParams(*(params[f"gamma_gamma.{n}"] for n in ("p", "q", "gamma")))
 
-    buyers = customers[customers.is_buyer]
-    inputs = ("btyd_frequency", "btyd_recency", "btyd_t", "btyd_monetary_value")
-    x, t_x, age, m = (buyers[column].astype(float) for column in inputs)
+    # predictions for buyers, by position; prospects keep NaN
+    buyer = customers.is_buyer.to_numpy(dtype=bool)
+    x, t_x, age, m = (
+        customers[column].to_numpy(dtype=float)[buyer]
+        for column in ("btyd_frequency", "btyd_recency", "btyd_t", "btyd_monetary_value")
+    )
     units_per_month = DAYS_PER_MONTH / unit_days
-    predicted = pd.DataFrame(
-        {
-            "customer_id": buyers.customer_id,
-            "probability_alive": bgnbd_probability_alive(purchases, x, t_x, age),
-            "expected_purchases": bgnbd_expected_purchases(purchases, months * units_per_month, x, t_x, age),
-            "expected_average_order_value": gamma_gamma_expected_spend(spend, x, m),
-            "predicted_clv": discounted_clv(purchases, spend, x, t_x, age, m, months, discount, units_per_month),
-        }
-    )
-    predicted["ltv_tier"] = ltv_tiers(predicted.predicted_clv.to_numpy(), high_share, medium_share)
-    frame = customers[["customer_id", "customer_key", "is_buyer", "btyd_frequency"]].merge(
-        predicted, on="customer_id", how="left"
-    )
-    is_buyer = frame.is_buyer.to_numpy(dtype=bool)
-    one_time = (frame.btyd_frequency.fillna(-1) == 0).to_numpy(dtype=bool)
-    frame["clv_basis"] = np.select([~is_buyer, one_time], ["prospect", "one_time_buyer"], "repeat_buyer")
-    frame["ltv_tier"] = frame.ltv_tier.where(is_buyer, "prospect")
+    predictions = {
+        "probability_alive": bgnbd_probability_alive(purchases, x, t_x, age),
+        "expected_purchases": bgnbd_expected_purchases(purchases, months * units_per_month, x, t_x, age),
+        "expected_average_order_value": gamma_gamma_expected_spend(spend, x, m),
+        "predicted_clv": discounted_clv(purchases, spend, x, t_x, age, m, months, discount, units_per_month),
+    }
+    frame = pd.DataFrame({"customer_id": customers.customer_id, "customer_key": customers.customer_key})
+    for column, values in predictions.items():
+        full = np.full(len(customers), np.nan)
+        full[buyer] = values
+        frame[column] = full
+    tiers = np.full(len(customers), "prospect", dtype=object)
+    tiers[buyer] = ltv_tiers(predictions["predicted_clv"], high_share, medium_share)
+    frame["ltv_tier"] = tiers
+    one_time = buyer & (customers.btyd_frequency.fillna(-1).to_numpy() == 0)
+    frame["clv_basis"] = np.select([~buyer, one_time], ["prospect", "one_time_buyer"], "repeat_buyer")
     frame["horizon_months"] = months
     frame["as_of_date"] = customers.as_of_date.iloc[0] if len(customers) else pd.NaT
-    return frame.drop(columns=["is_buyer", "btyd_frequency"])
+    return frame

@@ -233,8 +233,20 @@ def bgnbd_probability_alive(params: BgNbdParams, x: object, t_x: object, T: obje
     return expit(-_dropout_log_odds(params, x, t_x, T))
 
 
-def bgnbd_expected_purchases(params: BgNbdParams, t: float, x: object, t_x: object, T: object) -> np.ndarray:  # noqa: N803
-    """E[purchases in (T, T + t] | x, t_x, T] (FHL 2005, eq. 10).
+def _distinct_pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # noqa: N803
+    """The distinct (x, T) pairs and, for each customer, the position of theirs.
+
+    A million customers share a few tens of thousands of pairs, so the
+    hypergeometric function is evaluated on those only.
+    """
+    ux, ix = _distinct(x)
+    uT, iT = _distinct(T)  # noqa: N806
+    codes, inverse = np.unique(ix.astype(np.int64) * len(uT) + iT, return_inverse=True)
+    return ux[codes // len(uT)], uT[codes % len(uT)], inverse.ravel()
+
+
+def _unconditional_purchases(params: BgNbdParams, t: float, x: np.ndarray, T: np.ndarray) -> np.ndarray:  # noqa: N803
+    """E[purchases in (T, T + t] | x, T, alive at T].
 
     The Gauss hypergeometric term is rewritten with Pfaff's transformation,
     2F1(r+x, b+x; a+b+x-1; z) = (1-z)^-(r+x) 2F1(r+x, a-1; a+b+x-1; z/(z-1)),
@@ -242,11 +254,17 @@ def bgnbd_expected_purchases(params: BgNbdParams, t: float, x: object, t_x: obje
     buyers do not overflow.
     """
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    hyp = hyp2f1(r + x, a - 1.0, a + b + x - 1.0, -t / (alpha + T))
+    return (a + b + x - 1.0) / (a - 1.0) * (1.0 - hyp)
+
+
+def bgnbd_expected_purchases(params: BgNbdParams, t: float, x: object, t_x: object, T: object) -> np.ndarray:  # noqa: N803
+    """E[purchases in (T, T + t] | x, t_x, T] (FHL 2005, eq. 10): purchases if alive, times P(alive)."""
     x, t_x, T = _as_arrays(x, t_x, T)  # noqa: N806
     if t <= 0:
         return np.zeros_like(x)
-    hyp = hyp2f1(r + x, a - 1.0, a + b + x - 1.0, -t / (alpha + T))
-    unconditional = (a + b + x - 1.0) / (a - 1.0) * (1.0 - hyp)
+    pair_x, pair_T, pair = _distinct_pairs(x, T)  # noqa: N806
+    unconditional = _unconditional_purchases(params, t, pair_x, pair_T)[pair]
     return unconditional * expit(-_dropout_log_odds(params, x, t_x, T))
 
 
@@ -353,12 +371,13 @@ def discounted_clv(
     ``units_per_month`` converts the model's time unit (7-day weeks: 365.25 / 12 / 7).
     """
     x, t_x, T, m = _as_arrays(x, t_x, T, m)  # noqa: N806
-    value = gamma_gamma_expected_spend(spend, x, m)
+    value = gamma_gamma_expected_spend(spend, x, m) * bgnbd_probability_alive(purchases, x, t_x, T)
+    pair_x, pair_T, pair = _distinct_pairs(x, T)  # noqa: N806
     clv = np.zeros_like(x)
-    previous = np.zeros_like(x)
+    previous = np.zeros_like(pair_x)
     for month in range(1, months + 1):
-        cumulative = bgnbd_expected_purchases(purchases, month * units_per_month, x, t_x, T)
-        clv += value * (cumulative - previous) / (1.0 + monthly_discount_rate) ** month
+        cumulative = _unconditional_purchases(purchases, month * units_per_month, pair_x, pair_T)
+        clv += value * (cumulative - previous)[pair] / (1.0 + monthly_discount_rate) ** month
         previous = cumulative
     return clv
 

@@ -44,17 +44,35 @@ unioned as (
 
 ),
 
+numbered as (
+
+    -- rows without a key have no rank: number them within their table, by
+    -- load time (rows that tie are identical here, so their order is moot)
+    select
+        *,
+        coalesce(
+            survivor_rank,
+            row_number() over (
+                partition by source_name, source_table, survivor_rank is null
+                order by loaded_at, quarantine_reason
+            )
+        ) as record_number
+
+    from unioned
+
+),
+
 final as (
 
     select
-        {{ surrogate_key(['source_name', 'source_table', 'source_key', 'survivor_rank']) }} as quarantined_record_id,
+        {{ surrogate_key(['source_name', 'source_table', 'source_key', 'record_number']) }} as quarantined_record_id,
         source_name,
         source_table,
         source_key,
         quarantine_reason,
         loaded_at
 
-    from unioned
+    from numbered
 
 )
 
