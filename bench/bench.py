@@ -17,6 +17,9 @@ Phases, each timed on the wall clock:
    against lifetimes' ``summary_data_from_transaction_data`` on the same
    purchases (medians of ``--runs``).
 
+``--full-build-only`` stops after phase 2: for the largest scales, where one
+full build is the question (does it finish, how long, how much memory).
+
 Peak memory is the dbt process's own maximum resident set (``wait4``
 rusage). Results: ``bench/results/<stamp>-<customers>.json`` and ``.md``,
 and ``bench/results/latest.md``.
@@ -34,7 +37,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -201,8 +204,7 @@ def lifetimes_summary_seconds(warehouse: Path, runs: int) -> tuple[float, int]:
 def markdown(report: dict) -> str:
     p = report["phases_seconds"]
     m = report["peak_memory_mib"]
-    verify = report["incremental_vs_full_refresh"]
-    differing = {k: v for k, v in verify["differing_rows"].items() if v}
+    incremental = "incremental_build" in p
     lines = [
         f"# Benchmark: {report['customers']:,} customers, {report['raw_rows']:,} raw rows",
         "",
@@ -214,39 +216,52 @@ def markdown(report: dict) -> str:
         "|---|---|---|",
         f"| generate (day D) | {p['generate']:.1f} | |",
         f"| full build: `dbt build`, models and tests | {p['full_build']:.1f} | {m['full_build']:,.0f} MiB |",
-        f"| generate (day D+1) | {p['generate_next_day']:.1f} | |",
-        f"| incremental build after one day, models (median of {report['runs']}) | "
-        f"{p['incremental_build']:.1f} | {m['incremental_build']:,.0f} MiB |",
-        f"| tests after the incremental build | {p['incremental_tests']:.1f} | {m['incremental_tests']:,.0f} MiB |",
-        f"| publishing around the build: working copy of the warehouse | {p['publish_copy']:.1f} | |",
-        f"| publishing: checkpoint and atomic rename | {p['publish_swap']:.1f} | |",
-        f"| full refresh on day D+1 (to compare) | {p['full_refresh_next_day']:.1f} | |",
+    ]
+    if incremental:
+        lines += [
+            f"| generate (day D+1) | {p['generate_next_day']:.1f} | |",
+            f"| incremental build after one day, models (median of {report['runs']}) | "
+            f"{p['incremental_build']:.1f} | {m['incremental_build']:,.0f} MiB |",
+            f"| tests after the incremental build | {p['incremental_tests']:.1f} | {m['incremental_tests']:,.0f} MiB |",
+            f"| publishing around the build: working copy of the warehouse | {p['publish_copy']:.1f} | |",
+            f"| publishing: checkpoint and atomic rename | {p['publish_swap']:.1f} | |",
+            f"| full refresh on day D+1 (to compare) | {p['full_refresh_next_day']:.1f} | |",
+        ]
+    lines += [
         "",
-        f"Warehouse file after the incremental build: {report['warehouse_gib']:.1f} GiB. "
-        f"Throughput of the full build: {report['raw_rows_per_second']:,.0f} raw rows per second. "
+        f"Warehouse file after the full build: {report['warehouse_gib_after_full_build']:.1f} GiB"
+        + (
+            f", after the incremental build: {report['warehouse_gib_after_incremental_build']:.1f} GiB. "
+            if incremental
+            else ". "
+        )
+        + f"Throughput of the full build: {report['raw_rows_per_second']:,.0f} raw rows per second. "
         "dbt's execution time by resource type in the full build (threads overlap): "
         f"{report['full_build_seconds_by_kind']}.",
         "",
-        f"Incremental equals full refresh: {'yes' if not differing else 'NO'} "
-        f"({verify['relations']} tables and views of {', '.join(COMPARED_SCHEMAS)} compared"
-        + (f"; differing rows: {differing}" if differing else ", no row differs")
-        + f", doubles to {FLOAT_DECIMALS} decimals). Not compared, because they keep history across builds: "
-        + ", ".join(f"`{name}`" for name in verify["skipped_history"])
-        + ".",
-        "",
-        f"RFM / CLV inputs on {report['rfm']['purchases']:,} purchases (medians of {report['runs']}): "
-        f"model `customer_rfm` (its execution time in dbt) {report['rfm']['dbt_customer_rfm_seconds']:.2f} s, "
-        f"lifetimes `summary_data_from_transaction_data` {report['rfm']['lifetimes_seconds']:.2f} s "
-        f"(lifetimes / ours = {report['rfm']['ratio']:.1f}x).",
-        "",
-        "Slowest models and tests of the full build, and models of the incremental build:",
-        "",
     ]
-    for title, rows in (
-        ("model (full build)", report["slowest_models"]),
-        ("test (full build)", report["slowest_tests"]),
-        ("model (incremental build)", report["slowest_incremental_models"]),
-    ):
+    if incremental:
+        verify = report["incremental_vs_full_refresh"]
+        differing = {k: v for k, v in verify["differing_rows"].items() if v}
+        lines += [
+            f"Incremental equals full refresh: {'yes' if not differing else 'NO'} "
+            f"({verify['relations']} tables and views of {', '.join(COMPARED_SCHEMAS)} compared"
+            + (f"; differing rows: {differing}" if differing else ", no row differs")
+            + f", doubles to {FLOAT_DECIMALS} decimals). Not compared, because they keep history across builds: "
+            + ", ".join(f"`{name}`" for name in verify["skipped_history"])
+            + ".",
+            "",
+            f"RFM / CLV inputs on {report['rfm']['purchases']:,} purchases (medians of {report['runs']}): "
+            f"model `customer_rfm` (its execution time in dbt) {report['rfm']['dbt_customer_rfm_seconds']:.2f} s, "
+            f"lifetimes `summary_data_from_transaction_data` {report['rfm']['lifetimes_seconds']:.2f} s "
+            f"(lifetimes / ours = {report['rfm']['ratio']:.1f}x).",
+            "",
+        ]
+    tables = [("model (full build)", report["slowest_models"]), ("test (full build)", report["slowest_tests"])]
+    if incremental:
+        tables.append(("model (incremental build)", report["slowest_incremental_models"]))
+    lines += ["Slowest models and tests (dbt's execution time of each node):", ""]
+    for title, rows in tables:
         lines += [f"| {title} | seconds |", "|---|---|"]
         lines += [f"| {r['node']} | {r['seconds']} |" for r in rows]
         lines.append("")
@@ -259,13 +274,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="repetitions of the short phases (median)")
     parser.add_argument("--work", type=Path, default=PROJECT_DIR / "bench" / "work")
     parser.add_argument("--results", type=Path, default=PROJECT_DIR / "bench" / "results")
+    parser.add_argument("--full-build-only", action="store_true", help="generate and one full build, nothing else")
     args = parser.parse_args(argv)
 
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     args.results.mkdir(parents=True, exist_ok=True)
     raw, warehouse, target = args.work / "raw", args.work / "bench.duckdb", args.work / "target"
-    full_refresh = args.work / "full_refresh.duckdb"
     target.mkdir()
     env = dict(
         os.environ,
@@ -286,17 +301,60 @@ def main(argv: list[str] | None = None) -> int:
     phases["full_build"], memory["full_build"] = run_dbt(["build"], env, target)
     full_results = run_results(target)
 
+    report = {
+        "customers": args.customers,
+        "raw_rows": raw_rows,
+        "runs": args.runs,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
+        "duckdb_threads": os.environ.get("AUDIENCE_DUCKDB_THREADS", "2"),
+        "duckdb_memory_limit": os.environ.get("AUDIENCE_DUCKDB_MEMORY_LIMIT", "3GB"),
+        "dbt_threads": os.environ.get("AUDIENCE_DBT_THREADS", "1"),
+        "versions": {"duckdb": duckdb.__version__, "dbt": _dbt_version()},
+        "phases_seconds": phases,
+        "peak_memory_mib": memory,
+        "raw_rows_per_second": raw_rows / phases["full_build"],
+        "warehouse_gib_after_full_build": warehouse.stat().st_size / 2**30,
+        "full_build_seconds_by_kind": seconds_by_kind(full_results),
+        "slowest_models": slowest(full_results, "model"),
+        "slowest_tests": slowest(full_results, "test"),
+    }
+    if not args.full_build_only:
+        report.update(after_full_build(args, day_d, env, phases, memory, warehouse, target))
+    report["phases_seconds"] = {k: round(v, 2) for k, v in phases.items()}
+    report["peak_memory_mib"] = {k: round(v) for k, v in memory.items()}
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    name = f"{stamp}-{args.customers}"
+    (args.results / f"{name}.json").write_text(json.dumps(report, indent=2))
+    text = markdown(report)
+    (args.results / f"{name}.md").write_text(text)
+    (args.results / "latest.md").write_text(text)
+    print(text)
+    return 0
+
+
+def after_full_build(
+    args: argparse.Namespace,
+    day_d: date,
+    env: dict[str, str],
+    phases: dict[str, float],
+    memory: dict[str, float],
+    warehouse: Path,
+    target: Path,
+) -> dict:
+    """Phases 3 to 6 (next day, incremental build and its tests, full refresh and comparison, publishing, RFM)."""
+    raw, full_refresh = args.work / "raw", args.work / "full_refresh.duckdb"
+    generate_log = args.work / "generate.log"
     next_day = (day_d + timedelta(days=1)).isoformat()
     phases["generate_next_day"], _ = generate_extract(args.customers, next_day, raw, env, generate_log)
-    after_full_build = args.work / "after_full_build.duckdb"
-    shutil.copyfile(warehouse, after_full_build)
+    copy_after_full_build = args.work / "after_full_build.duckdb"
+    shutil.copyfile(warehouse, copy_after_full_build)
     incremental, incremental_memory = [], []
     for _ in range(args.runs):
-        shutil.copyfile(after_full_build, warehouse)
+        shutil.copyfile(copy_after_full_build, warehouse)
         seconds, peak = run_dbt(["build", *NO_TESTS], env, target)
         incremental.append(seconds)
         incremental_memory.append(peak)
-    after_full_build.unlink()
+    copy_after_full_build.unlink()
     phases["incremental_build"] = statistics.median(incremental)
     memory["incremental_build"] = max(incremental_memory)
     incremental_results = run_results(target)
@@ -318,21 +376,9 @@ def main(argv: list[str] | None = None) -> int:
     lifetimes_seconds, purchases = lifetimes_summary_seconds(warehouse, args.runs)
     rfm_seconds = statistics.median(rfm_runs)
 
-    report = {
-        "customers": args.customers,
-        "raw_rows": raw_rows,
-        "runs": args.runs,
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
-        "duckdb_threads": os.environ.get("AUDIENCE_DUCKDB_THREADS", "2"),
-        "duckdb_memory_limit": os.environ.get("AUDIENCE_DUCKDB_MEMORY_LIMIT", "3GB"),
-        "dbt_threads": os.environ.get("AUDIENCE_DBT_THREADS", "1"),
-        "versions": {"duckdb": duckdb.__version__, "dbt": _dbt_version()},
-        "phases_seconds": {k: round(v, 2) for k, v in phases.items()},
+    return {
         "incremental_build_runs_seconds": [round(v, 2) for v in incremental],
-        "peak_memory_mib": {k: round(v) for k, v in memory.items()},
-        "raw_rows_per_second": raw_rows / phases["full_build"],
-        "warehouse_gib": warehouse_bytes / 2**30,
-        "full_build_seconds_by_kind": seconds_by_kind(full_results),
+        "warehouse_gib_after_incremental_build": warehouse_bytes / 2**30,
         "incremental_vs_full_refresh": verification,
         "rfm": {
             "purchases": purchases,
@@ -340,18 +386,8 @@ def main(argv: list[str] | None = None) -> int:
             "lifetimes_seconds": lifetimes_seconds,
             "ratio": lifetimes_seconds / rfm_seconds,
         },
-        "slowest_models": slowest(full_results, "model"),
-        "slowest_tests": slowest(full_results, "test"),
         "slowest_incremental_models": slowest(incremental_results, "model"),
     }
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    name = f"{stamp}-{args.customers}"
-    (args.results / f"{name}.json").write_text(json.dumps(report, indent=2))
-    text = markdown(report)
-    (args.results / f"{name}.md").write_text(text)
-    (args.results / "latest.md").write_text(text)
-    print(text)
-    return 0
 
 
 def _dbt_version() -> str:
