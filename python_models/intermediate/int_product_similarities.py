@@ -8,9 +8,11 @@ from audience.recommend import interaction_matrix, product_neighbours
 def model(dbt, session):
     dbt.config(materialized="table")
     neighbours = int(dbt.config.get("recommendation_neighbours"))
-    interactions = dbt.ref("int_customer_product_interactions").project(
-        "customer_key, product_id, interaction_strength"
-    ).fetchnumpy()
+    interactions = (
+        dbt.ref("int_customer_product_interactions")
+        .project("customer_key, product_id, interaction_strength")
+        .fetchnumpy()
+    )
     # any numbering of the rows will do for X^T X; products are numbered in id order
     customer, customer_keys = pd.factorize(interactions["customer_key"])
     product, product_ids = pd.factorize(interactions["product_id"], sort=True)

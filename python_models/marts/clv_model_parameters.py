@@ -9,7 +9,14 @@ def model(dbt, session):
     dbt.config(materialized="table")
     rfm = dbt.ref("customer_rfm")
     time_unit = dbt.config.get("btyd_time_unit")
-    buyers = rfm.filter("is_buyer").select("btyd_frequency, btyd_recency, btyd_t, btyd_monetary_value, as_of_date").df()
+    # The likelihoods are sums over customers: in a fixed order, the same buyers give the same
+    # parameters to the last bit, whatever order the rows are stored in (incremental or full build).
+    buyers = (
+        rfm.filter("is_buyer")
+        .select("customer_key, btyd_frequency, btyd_recency, btyd_t, btyd_monetary_value, as_of_date")
+        .order("customer_key")
+        .df()
+    )
     if buyers.empty:
         raise ValueError("customer_rfm has no buyers as of the as-of date: nothing to fit the CLV models on")
     purchases = fit_bgnbd(buyers.btyd_frequency, buyers.btyd_recency, buyers.btyd_t)
