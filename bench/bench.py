@@ -20,7 +20,7 @@ Phases, each timed on the wall clock:
 ``--full-build-only`` stops after phase 2: for the largest scales, where one
 full build is the question (does it finish, how long, how much memory).
 
-Peak memory is the dbt process's own maximum resident set (``wait4``
+Peak memory is the maximum resident set of the process of each phase (``wait4``
 rusage). Results: ``bench/results/<stamp>-<customers>.json`` and ``.md``,
 and ``bench/results/latest.md``.
 """
@@ -77,12 +77,14 @@ def run_dbt(args: list[str], env: dict[str, str], target: Path) -> tuple[float, 
     return run([DBT, *args, "--target-path", str(target)], env, target / "dbt.log")
 
 
-def generate_extract(customers: int, end_date: str, raw: Path, env: dict[str, str], log: Path) -> tuple[float, int]:
-    """``python -m audience generate``; return (wall seconds, raw rows written)."""
+def generate_extract(
+    customers: int, end_date: str, raw: Path, env: dict[str, str], log: Path
+) -> tuple[float, float, int]:
+    """``python -m audience generate``; return (wall seconds, peak memory in MiB, raw rows written)."""
     command = [sys.executable, "-m", "audience", "generate", "--customers", str(customers)]
-    seconds, _ = run([*command, "--end-date", end_date, "--out", str(raw)], env, log)
+    seconds, peak = run([*command, "--end-date", end_date, "--out", str(raw)], env, log)
     manifest = json.loads((raw / "_manifest.json").read_text())
-    return seconds, sum(manifest["rows"].values())
+    return seconds, peak, sum(manifest["rows"].values())
 
 
 def run_results(target: Path) -> list[dict]:
@@ -212,14 +214,14 @@ def markdown(report: dict) -> str:
         f"memory_limit {report['duckdb_memory_limit']}, dbt threads {report['dbt_threads']}. "
         f"dbt-core {report['versions']['dbt']}, DuckDB {report['versions']['duckdb']}.",
         "",
-        "| phase | seconds | peak memory (dbt process) |",
+        "| phase | seconds | peak memory (of the process) |",
         "|---|---|---|",
-        f"| generate (day D) | {p['generate']:.1f} | |",
+        f"| generate (day D) | {p['generate']:.1f} | {m['generate']:,.0f} MiB |",
         f"| full build: `dbt build`, models and tests | {p['full_build']:.1f} | {m['full_build']:,.0f} MiB |",
     ]
     if incremental:
         lines += [
-            f"| generate (day D+1) | {p['generate_next_day']:.1f} | |",
+            f"| generate (day D+1) | {p['generate_next_day']:.1f} | {m['generate_next_day']:,.0f} MiB |",
             f"| incremental build after one day, models (median of {report['runs']}) | "
             f"{p['incremental_build']:.1f} | {m['incremental_build']:,.0f} MiB |",
             f"| tests after the incremental build | {p['incremental_tests']:.1f} | {m['incremental_tests']:,.0f} MiB |",
@@ -296,7 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     memory: dict[str, float] = {}
 
     generate_log = args.work / "generate.log"
-    phases["generate"], raw_rows = generate_extract(args.customers, day_d.isoformat(), raw, env, generate_log)
+    phases["generate"], memory["generate"], raw_rows = generate_extract(
+        args.customers, day_d.isoformat(), raw, env, generate_log
+    )
 
     phases["full_build"], memory["full_build"] = run_dbt(["build"], env, target)
     full_results = run_results(target)
@@ -345,7 +349,9 @@ def after_full_build(
     raw, full_refresh = args.work / "raw", args.work / "full_refresh.duckdb"
     generate_log = args.work / "generate.log"
     next_day = (day_d + timedelta(days=1)).isoformat()
-    phases["generate_next_day"], _ = generate_extract(args.customers, next_day, raw, env, generate_log)
+    phases["generate_next_day"], memory["generate_next_day"], _ = generate_extract(
+        args.customers, next_day, raw, env, generate_log
+    )
     copy_after_full_build = args.work / "after_full_build.duckdb"
     shutil.copyfile(warehouse, copy_after_full_build)
     incremental, incremental_memory = [], []
