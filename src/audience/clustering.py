@@ -151,8 +151,7 @@ def search_k(matrix: np.ndarray, k_values: range, seed: int, fit_sample: int, si
         models.append(_kmeans(k, seed).fit(fit_rows))
     silhouettes = silhouette_scores(fit_rows[scored_rows], [model.labels_[scored_rows] for model in models])
     return [
-        KResult(k, float(model.inertia_), score)
-        for k, model, score in zip(k_values, models, silhouettes, strict=True)
+        KResult(k, float(model.inertia_), score) for k, model, score in zip(k_values, models, silhouettes, strict=True)
     ]
 
 

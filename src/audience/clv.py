@@ -307,18 +307,12 @@ class GammaGammaObjective:
         ux, n_x, x = self.ux, self.count_by_x, self.x
         log_x_m_g = np.log(self.x_m + g)
         per_x = gammaln(p * ux + q) - gammaln(p * ux) - gammaln(q) + q * np.log(g) + p * ux * np.log(ux)
-        log_likelihood = (
-            np.dot(n_x, per_x) + p * self.sum_x_log_m - self.sum_log_m - np.dot(p * x + q, log_x_m_g)
-        )
+        log_likelihood = np.dot(n_x, per_x) + p * self.sum_x_log_m - self.sum_log_m - np.dot(p * x + q, log_x_m_g)
         if not np.isfinite(log_likelihood):
             return 1e300, np.zeros(3)
 
         psi_pxq = digamma(p * ux + q)
-        d_p = (
-            np.dot(n_x, ux * (psi_pxq - digamma(p * ux) + np.log(ux)))
-            + self.sum_x_log_m
-            - np.dot(x, log_x_m_g)
-        )
+        d_p = np.dot(n_x, ux * (psi_pxq - digamma(p * ux) + np.log(ux))) + self.sum_x_log_m - np.dot(x, log_x_m_g)
         d_q = np.dot(n_x, psi_pxq - digamma(q) + np.log(g)) - log_x_m_g.sum()
         d_g = self.total * q / g - np.sum((p * x + q) / (self.x_m + g))
         gradient = np.array([d_p * p, d_q * q, d_g * g])  # chain rule: d/d log(theta)

@@ -25,6 +25,8 @@ incremental load would see).
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import zlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -677,6 +679,10 @@ class RawWriter:
         self.cfg = cfg
         self.out_dir = out_dir
         self.con = duckdb.connect()
+        # The sort by load time of the largest tables spills beyond the limit (the warehouse's
+        # limit, AUDIENCE_DUCKDB_MEMORY_LIMIT) instead of taking most of the machine's memory.
+        self.con.execute("set memory_limit = ?", [os.environ.get("AUDIENCE_DUCKDB_MEMORY_LIMIT", "3GB")]).fetchall()
+        self.con.execute("set temp_directory = ?", [str(out_dir / ".spill")]).fetchall()
         self.con.execute("set TimeZone = 'UTC'").fetchall()
         self.con.execute("set preserve_insertion_order = false").fetchall()
         start_us = int(datetime(cfg.start_date.year, cfg.start_date.month, cfg.start_date.day).timestamp() * 1e6)
@@ -1505,6 +1511,8 @@ def generate(cfg: GeneratorConfig, out_dir: Path) -> dict:
     gen.write_web_events()
     gen.write_consent_events()
     gen.write_deletion_requests()
+    gen.writer.con.close()
+    shutil.rmtree(out_dir / ".spill", ignore_errors=True)
     manifest = gen.manifest()
     (out_dir / "_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
