@@ -17,6 +17,7 @@ from audience.generate import (
     RAW_TABLES,
     DefectRates,
     GeneratorConfig,
+    RawWriter,
     TimeWarp,
     assign_defects,
     config_with,
@@ -46,6 +47,23 @@ def test_same_seed_gives_identical_files(small: tuple[Path, dict], tmp_path: Pat
     folder, _ = small
     generate(config_with(customers=3000, seed=11), tmp_path)
     assert digest(tmp_path) == digest(folder)
+
+
+def test_a_tight_memory_limit_gives_the_same_files(
+    small: tuple[Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The generator's DuckDB takes the warehouse's memory limit (and spills beyond it); its folder is removed."""
+    folder, _ = small
+    monkeypatch.setenv("AUDIENCE_DUCKDB_MEMORY_LIMIT", "64MB")
+    settings = RawWriter(GeneratorConfig(), tmp_path / "probe").con.execute(
+        "select name, value from duckdb_settings() where name in ('memory_limit', 'temp_directory')"
+    )
+    spill = str(tmp_path / "probe" / ".spill")
+    assert dict(settings.fetchall()) == {"memory_limit": "61.0 MiB", "temp_directory": spill}  # 64 MB in MiB
+    generate(config_with(customers=3000, seed=11), tmp_path / "out")
+    assert digest(tmp_path / "out") == digest(folder)
+    expected = [*(f"{table}.parquet" for table in RAW_TABLES), "_manifest.json"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(expected)
 
 
 def test_another_seed_gives_other_data(small: tuple[Path, dict], tmp_path: Path) -> None:
