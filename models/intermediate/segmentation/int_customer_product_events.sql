@@ -6,6 +6,11 @@
     segmentation, personalization and trigger models, which read only these
     two event types. A table: four models read it, and DuckDB plans their
     joins well only on stored data.
+
+    The as-of cut-off rides on the browsers and is checked in the join
+    condition: as a filter after a cross join, DuckDB estimated a handful of
+    events, built its hash table on the events instead of the browsers, and
+    ran out of memory at two million customers.
 -#}
 
 with
@@ -17,17 +22,28 @@ web_events as (
 
 ),
 
-browsers as (
+web_visitors as (
 
-    select anonymous_id, last_login_customer_key as customer_key
-    from {{ ref('int_web_visitors') }}
-    where last_login_customer_key is not null
+    select * from {{ ref('int_web_visitors') }}
 
 ),
 
 as_of as (
 
     select * from {{ ref('int_as_of_date') }}
+
+),
+
+browsers as (
+
+    select
+        web_visitors.anonymous_id,
+        web_visitors.last_login_customer_key as customer_key,
+        as_of.as_of_cutoff_at
+
+    from web_visitors
+    cross join as_of
+    where web_visitors.last_login_customer_key is not null
 
 ),
 
@@ -45,8 +61,7 @@ final as (
     from web_events
     inner join browsers
         on web_events.anonymous_id = browsers.anonymous_id
-    cross join as_of
-    where web_events.occurred_at < as_of.as_of_cutoff_at
+        and web_events.occurred_at < browsers.as_of_cutoff_at
 
 )
 
