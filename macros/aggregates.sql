@@ -6,26 +6,19 @@
     the caller's to break: make the key a row() of the ordering columns.
 -#}
 {% macro value_at_min(value, key) -%}
-    {{ return(adapter.dispatch('value_at_min', 'audience_warehouse')(value, key)) }}
+    {{ return(adapter.dispatch('value_at_extreme', 'audience_warehouse')('min', value, key)) }}
 {%- endmacro %}
 
 {% macro value_at_max(value, key) -%}
-    {{ return(adapter.dispatch('value_at_max', 'audience_warehouse')(value, key)) }}
+    {{ return(adapter.dispatch('value_at_extreme', 'audience_warehouse')('max', value, key)) }}
 {%- endmacro %}
 
-{% macro default__value_at_min(value, key) -%}
-    min_by({{ value }}, {{ key }})
+{#- `extreme` is 'min' or 'max'. -#}
+{% macro default__value_at_extreme(extreme, value, key) -%}
+    {{ extreme }}_by({{ value }}, {{ key }})
 {%- endmacro %}
 
-{% macro default__value_at_max(value, key) -%}
-    max_by({{ value }}, {{ key }})
-{%- endmacro %}
-
-{#- DuckDB's arg_min skips null values; arg_min_null does not. -#}
-{% macro duckdb__value_at_min(value, key) -%}
-    arg_min_null({{ value }}, {{ key }})
-{%- endmacro %}
-
-{% macro duckdb__value_at_max(value, key) -%}
-    arg_max_null({{ value }}, {{ key }})
+{#- DuckDB's arg_min/arg_max skip null values; the _null variants do not. -#}
+{% macro duckdb__value_at_extreme(extreme, value, key) -%}
+    arg_{{ extreme }}_null({{ value }}, {{ key }})
 {%- endmacro %}

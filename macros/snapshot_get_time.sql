@@ -7,5 +7,5 @@
     this must declare `-- depends_on: {{ ref('int_as_of_date') }}`.
 -#}
 {% macro duckdb__snapshot_get_time() -%}
-    (select cast(as_of_date as {{ dbt.type_timestamp() }}) from {{ ref('int_as_of_date') }})
+    (select as_of_at from {{ ref('int_as_of_date') }})
 {%- endmacro %}

@@ -55,11 +55,13 @@ def test_a_tight_memory_limit_gives_the_same_files(
     """The generator's DuckDB takes the warehouse's memory limit (and spills beyond it); its folder is removed."""
     folder, _ = small
     monkeypatch.setenv("AUDIENCE_DUCKDB_MEMORY_LIMIT", "64MB")
-    settings = RawWriter(GeneratorConfig(), tmp_path / "probe").con.execute(
+    probe = RawWriter(GeneratorConfig(), tmp_path / "probe")
+    settings = probe.con.execute(
         "select name, value from duckdb_settings() where name in ('memory_limit', 'temp_directory')"
-    )
+    ).fetchall()
+    probe.close()
     spill = str(tmp_path / "probe" / ".spill")
-    assert dict(settings.fetchall()) == {"memory_limit": "61.0 MiB", "temp_directory": spill}  # 64 MB in MiB
+    assert dict(settings) == {"memory_limit": "61.0 MiB", "temp_directory": spill}  # 64 MB in MiB
     generate(config_with(customers=3000, seed=11), tmp_path / "out")
     assert digest(tmp_path / "out") == digest(folder)
     expected = [*(f"{table}.parquet" for table in RAW_TABLES), "_manifest.json"]

@@ -19,17 +19,16 @@
     sync adds on 'entered' and removes on 'exited' without diffing. Events
     are keyed by membership, type and time, and only new keys are appended,
     so rebuilding on the same data adds nothing. An incremental build reads
-    only the versions it opened or closed (those dated by its as-of date). An exit is the only row a
-    suppressed contact can have here (it carries no email or traits);
-    erased people's events are deleted.
+    only the versions it opened or closed (those dated by its as-of date).
+    An exit is the only row a suppressed contact can have here (it carries
+    no email or traits); erased people's events are deleted.
 -#}
 
 with
 
 as_of as (
 
-    select cast(as_of_date as {{ dbt.type_timestamp() }}) as as_of_at
-    from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_as_of_date') }}
 
 ),
 

@@ -53,7 +53,7 @@ latest_changes as (
 
     from changes
     cross join as_of
-    where changes.changed_at = cast(as_of.as_of_date as {{ dbt.type_timestamp() }})
+    where changes.changed_at = as_of.as_of_at
     group by changes.segment_id, changes.segment_type, changes.segment_key
 
 ),

@@ -702,6 +702,11 @@ class RawWriter:
                 else email end;
         """).fetchall()
 
+    def close(self) -> None:
+        """Close the connection and remove what it spilled."""
+        self.con.close()
+        shutil.rmtree(self.out_dir / ".spill", ignore_errors=True)
+
     def register(self, name: str, columns: dict[str, np.ndarray]) -> None:
         self.con.register(name, _arrow(columns))
 
@@ -1511,8 +1516,7 @@ def generate(cfg: GeneratorConfig, out_dir: Path) -> dict:
     gen.write_web_events()
     gen.write_consent_events()
     gen.write_deletion_requests()
-    gen.writer.con.close()
-    shutil.rmtree(out_dir / ".spill", ignore_errors=True)
+    gen.writer.close()
     manifest = gen.manifest()
     (out_dir / "_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

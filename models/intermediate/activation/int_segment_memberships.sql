@@ -81,7 +81,7 @@ final as (
         memberships.segment_type,
         memberships.segment_key,
         memberships.segment_name,
-        cast(as_of.as_of_date as {{ dbt.type_timestamp() }}) as as_of_at
+        as_of.as_of_at
 
     from memberships
     cross join as_of

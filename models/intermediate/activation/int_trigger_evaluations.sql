@@ -57,8 +57,8 @@ condition_results as (
                 when '>' then facts.number_value > {{ dbt.safe_cast('conditions.value', dbt.type_float()) }}
                 when '>=' then facts.number_value >= {{ dbt.safe_cast('conditions.value', dbt.type_float()) }}
                 -- value holds the accepted texts separated by '|'
-                when 'in' then '|' || conditions.value || '|' like '%|' || facts.text_value || '|%'
-                when 'not_in' then '|' || conditions.value || '|' not like '%|' || facts.text_value || '|%'
+                when 'in' then {{ pipe_list_contains('conditions.value', 'facts.text_value') }}
+                when 'not_in' then not {{ pipe_list_contains('conditions.value', 'facts.text_value') }}
             end,
             false
         ) as is_met

@@ -49,7 +49,7 @@ needed_facts as (
         or exists (
             select 1
             from triggers
-            where '|' || triggers.payload_facts || '|' like '%|' || fact_names.fact || '|%'
+            where {{ pipe_list_contains('triggers.payload_facts', 'fact_names.fact') }}
         )
 
 ),

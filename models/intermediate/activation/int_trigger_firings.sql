@@ -142,7 +142,7 @@ payload_facts as (
         on fired.trigger_key = triggers.trigger_key
     inner join facts
         on fired.customer_key = facts.customer_key
-        and '|' || triggers.payload_facts || '|' like '%|' || facts.fact || '|%'
+        and {{ pipe_list_contains('triggers.payload_facts', 'facts.fact') }}
     group by fired.customer_id, fired.trigger_key
 
 ),

@@ -48,6 +48,7 @@ final as (
 
     select
         as_of_date,
+        cast(as_of_date as {{ dbt.type_timestamp() }}) as as_of_at,
         {{ dbt.dateadd('day', 1, 'as_of_date') }} as as_of_cutoff_at
 
     from as_of

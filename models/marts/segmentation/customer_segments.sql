@@ -52,7 +52,7 @@ final as (
         clusters.cluster_label,
         ltv.ltv_tier,
         as_of.as_of_date,
-        cast(as_of.as_of_date as {{ dbt.type_timestamp() }}) as as_of_at
+        as_of.as_of_at
 
     from rfm
     inner join engagement

@@ -30,8 +30,7 @@ history as (
 
 as_of as (
 
-    select cast(as_of_date as {{ dbt.type_timestamp() }}) as as_of_at
-    from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_as_of_date') }}
 
 ),
 
@@ -46,6 +45,7 @@ versions as (
         or (
             history.dbt_valid_to >= as_of.as_of_at
             and history.customer_id in (
+                -- the snapshot itself, not the history CTE: a CTE read twice is kept in memory
                 select opened.customer_id
                 from {{ ref('customer_segments_snapshot') }} as opened
                 cross join as_of

@@ -92,3 +92,26 @@ select 'sha256 of abc', {{ sha256("'abc'") }}, 'ba7816bf8f01cfea414140de5dae2223
 union all
 
 select 'safe_cast gives null on bad input', cast({{ dbt.safe_cast("'north'", dbt.type_float()) }} as varchar), null
+
+union all
+
+select 'pipe_list_contains a whole value', cast({{ pipe_list_contains("'gold|silver'", "'silver'") }} as varchar), 'true'
+
+union all
+
+select 'pipe_list_contains not a part of one', cast({{ pipe_list_contains("'ab|c'", "'a'") }} as varchar), 'false'
+
+union all
+
+select 'pipe_list_contains negated', cast(not {{ pipe_list_contains("'ab|c'", "'c'") }} as varchar), 'false'
+
+union all
+
+-- the value on the row of the smallest key, a null value included (arg_min would skip it)
+select 'value_at_min keeps a null value', {{ value_at_min('v', 'k') }}, null
+from (select 'x' as v, 2 as k union all select null, 1)
+
+union all
+
+select 'value_at_max breaks ties by the key row', {{ value_at_max('v', 'row(k, v)') }}, 'b'
+from (select 'a' as v, 1 as k union all select 'b', 1 union all select 'c', 0)
