@@ -35,9 +35,8 @@ new_visitors as (
 
     select
         anonymous_id,
-        {{ value_at_max('email', 'row(occurred_at, email)') }} filter (where email is not null) as last_login_email,
-        {{ value_at_max('customer_key', 'row(occurred_at, email)') }} filter (where email is not null)
-            as last_login_customer_key,
+        {{ values_at_max(['email', 'customer_key'], 'row(occurred_at, email)') }} filter (where email is not null)
+            as last_login,
         max(occurred_at) filter (where email is not null) as last_login_at,
         min(occurred_at) as first_event_at,
         max(_loaded_at) as _loaded_at
@@ -49,7 +48,15 @@ new_visitors as (
 
 visitors as (
 
-    select * from new_visitors
+    select
+        anonymous_id,
+        last_login.email as last_login_email,
+        last_login.customer_key as last_login_customer_key,
+        last_login_at,
+        first_event_at,
+        _loaded_at
+
+    from new_visitors
     {%- if window_start is not none %}
 
     union all
@@ -62,20 +69,32 @@ visitors as (
 
 ),
 
-final as (
+merged as (
 
     select
         anonymous_id,
-        {{ value_at_max('last_login_email', 'row(last_login_at, last_login_email)') }}
-            filter (where last_login_email is not null) as last_login_email,
-        {{ value_at_max('last_login_customer_key', 'row(last_login_at, last_login_email)') }}
-            filter (where last_login_email is not null) as last_login_customer_key,
+        {{ values_at_max(['last_login_email', 'last_login_customer_key'], 'row(last_login_at, last_login_email)') }}
+            filter (where last_login_email is not null) as last_login,
         max(last_login_at) as last_login_at,
         min(first_event_at) as first_event_at,
         max(_loaded_at) as _loaded_at
 
     from visitors
     group by anonymous_id
+
+),
+
+final as (
+
+    select
+        anonymous_id,
+        last_login.last_login_email as last_login_email,
+        last_login.last_login_customer_key as last_login_customer_key,
+        last_login_at,
+        first_event_at,
+        _loaded_at
+
+    from merged
 
 )
 

@@ -45,18 +45,14 @@ session_events as (
 
 ),
 
-final as (
+sessions as (
 
     select
-        -- ids
         session_id,
         max(anonymous_id) as anonymous_id,
         max(customer_key) as logged_in_customer_key,
-
-        -- strings
-        -- of the session's first event (by time, then event id)
-        {{ value_at_min('page_url', 'row(occurred_at, web_event_id)') }} as landing_page_url,
-        {{ value_at_min('device_type', 'row(occurred_at, web_event_id)') }} as device_type,
+        -- the session's first event (by time, then event id)
+        {{ values_at_min(['page_url', 'device_type'], 'row(occurred_at, web_event_id)') }} as first_event,
 
         -- numerics
         count(*) as events,
@@ -74,6 +70,36 @@ final as (
 
     from session_events
     group by session_id
+
+),
+
+final as (
+
+    select
+        -- ids
+        session_id,
+        anonymous_id,
+        logged_in_customer_key,
+
+        -- strings
+        first_event.page_url as landing_page_url,
+        first_event.device_type as device_type,
+
+        -- numerics
+        events,
+        page_views,
+        product_views,
+        add_to_carts,
+        searches,
+        checkouts,
+        duration_seconds,
+
+        -- timestamps
+        started_at,
+        ended_at,
+        _loaded_at
+
+    from sessions
 
 )
 

@@ -115,3 +115,20 @@ union all
 
 select 'value_at_max breaks ties by the key row', {{ value_at_max('v', 'row(k, v)') }}, 'b'
 from (select 'a' as v, 1 as k union all select 'b', 1 union all select 'c', 0)
+
+union all
+
+-- several columns of the smallest key's row, a null among them kept
+select 'values_at_min takes every column from one row', (first_row.v || '/' || coalesce(first_row.w, 'null')), 'y/null'
+from (
+    select {{ values_at_min(['v', 'w'], 'k') }} as first_row
+    from (select 'x' as v, 'a' as w, 2 as k union all select 'y', null, 1 union all select 'z', 'c', 3)
+)
+
+union all
+
+select 'values_at_max on a key row', (last_row.v || '/' || last_row.w), 'c/1'
+from (
+    select {{ values_at_max(['v', 'w'], 'row(k, v)') }} as last_row
+    from (select 'a' as v, '0' as w, 1 as k union all select 'c', '1', 1 union all select 'b', '2', 1 union all select 'z', '3', 0)
+)
