@@ -53,28 +53,38 @@
     (`recheck_reasons`: a late parent resolving an orphan, say), and of keys
     listed by the query `more_keys`. Earlier rows are read back from the
     model itself with the staging model's columns.
+
+    The rows are materialized before the model ranks them: inlined, DuckDB
+    ran the read-back join (a million keys against 30M stored email events)
+    inside the ranking window's pipeline at a third of the speed.
 -#}
 {% macro rows_to_validate(staging, key, window_start, recheck_reasons=[], more_keys=none) -%}
     {%- if is_incremental() and window_start is not none %}
-    select * from {{ staging }}
-    where {{ loaded_since(window_start) }}
+    with rows_to_rank as {{ materialized_cte() }} (
 
-    union all
+        select * from {{ staging }}
+        where {{ loaded_since(window_start) }}
 
-    select {{ star(staging) }}
-    from {{ this }}
-    where {{ key }} in (
-        select {{ key }} from {{ staging }} where {{ loaded_since(window_start) }}
-        {%- if recheck_reasons %}
         union all
-        select {{ key }} from {{ this }}
-        where quarantine_reason in ({% for reason in recheck_reasons %}'{{ reason }}'{{ ", " if not loop.last }}{% endfor %})
-        {%- endif %}
-        {%- if more_keys %}
-        union all
-        {{ more_keys }}
-        {%- endif %}
+
+        select {{ star(staging) }}
+        from {{ this }}
+        where {{ key }} in (
+            select {{ key }} from {{ staging }} where {{ loaded_since(window_start) }}
+            {%- if recheck_reasons %}
+            union all
+            select {{ key }} from {{ this }}
+            where quarantine_reason in ({% for reason in recheck_reasons %}'{{ reason }}'{{ ", " if not loop.last }}{% endfor %})
+            {%- endif %}
+            {%- if more_keys %}
+            union all
+            {{ more_keys }}
+            {%- endif %}
+        )
+
     )
+
+    select * from rows_to_rank
     {%- else %}
     select * from {{ staging }}
     {%- endif %}
