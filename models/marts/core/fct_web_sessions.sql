@@ -53,8 +53,6 @@ sessions as (
         max(customer_key) as logged_in_customer_key,
         -- the session's first event (by time, then event id)
         {{ values_at_min(['page_url', 'device_type'], 'row(occurred_at, web_event_id)') }} as first_event,
-
-        -- numerics
         count(*) as events,
         sum(case when event_type = 'page_view' then 1 else 0 end) as page_views,
         sum(case when event_type = 'product_view' then 1 else 0 end) as product_views,
@@ -62,8 +60,6 @@ sessions as (
         sum(case when event_type = 'search' then 1 else 0 end) as searches,
         sum(case when event_type = 'checkout' then 1 else 0 end) as checkouts,
         {{ dbt.datediff('min(occurred_at)', 'max(occurred_at)', 'second') }} as duration_seconds,
-
-        -- timestamps
         min(occurred_at) as started_at,
         max(occurred_at) as ended_at,
         max(_loaded_at) as _loaded_at

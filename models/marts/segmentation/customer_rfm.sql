@@ -67,7 +67,7 @@ occasion_summary as (
         count(*) as occasions,
         min(period_start) as first_period_start,
         max(period_start) as last_period_start,
-        {{ value_at_min('revenue', 'period_start') }} as first_occasion_revenue
+        {{ values_at_min(['revenue'], 'period_start') }} as first_occasion
 
     from purchase_occasions
     group by customer_key
@@ -98,7 +98,7 @@ btyd_inputs as (
             / {{ btyd_unit_days() }} as btyd_t,
         case
             when occasion_summary.occasions > 1
-                then (occasion_summary.monetary - occasion_summary.first_occasion_revenue)
+                then (occasion_summary.monetary - occasion_summary.first_occasion.revenue)
                     / (occasion_summary.occasions - 1)
             else 0
         end as btyd_monetary_value

@@ -108,13 +108,19 @@ select 'pipe_list_contains negated', cast(not {{ pipe_list_contains("'ab|c'", "'
 union all
 
 -- the value on the row of the smallest key, a null value included (arg_min would skip it)
-select 'value_at_min keeps a null value', {{ value_at_min('v', 'k') }}, null
-from (select 'x' as v, 2 as k union all select null, 1)
+select 'values_at_min keeps a null value', first_row.v, null
+from (
+    select {{ values_at_min(['v'], 'k') }} as first_row
+    from (select 'x' as v, 2 as k union all select null, 1)
+)
 
 union all
 
-select 'value_at_max breaks ties by the key row', {{ value_at_max('v', 'row(k, v)') }}, 'b'
-from (select 'a' as v, 1 as k union all select 'b', 1 union all select 'c', 0)
+select 'values_at_max breaks ties by the key row', last_row.v, 'b'
+from (
+    select {{ values_at_max(['v'], 'row(k, v)') }} as last_row
+    from (select 'a' as v, 1 as k union all select 'b', 1 union all select 'c', 0)
+)
 
 union all
 
