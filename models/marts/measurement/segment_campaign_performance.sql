@@ -34,12 +34,19 @@ history as (
 
 ),
 
-outcomes_with_versions as (
+outcomes_with_segments as (
 
+    -- the labels are taken from the matched version directly: no join back
+    -- to the snapshot on its text dbt_scd_id (13M messages at a million customers)
     select
         outcomes.*,
-        coalesce(valid_at_send.dbt_scd_id, earliest.dbt_scd_id) as dbt_scd_id,
-        case when valid_at_send.dbt_scd_id is null then 'earliest_known' else 'at_send' end as segment_basis
+        case when valid_at_send.customer_key is null then 'earliest_known' else 'at_send' end as segment_basis,
+        {%- for column in dimensions.values() %}
+        case
+            when valid_at_send.customer_key is null then earliest.{{ column }}
+            else valid_at_send.{{ column }}
+        end as {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
 
     from outcomes
     left join history as valid_at_send
@@ -57,21 +64,19 @@ combinations as (
     -- aggregate once per combination of the five labels, then per dimension:
     -- far fewer rows to unpivot than one per message and dimension
     select
-        outcomes_with_versions.campaign_id,
-        outcomes_with_versions.segment_basis,
+        campaign_id,
+        segment_basis,
         {%- for column in dimensions.values() %}
-        history.{{ column }},
+        {{ column }},
         {%- endfor %}
-        {{ email_performance_metrics('outcomes_with_versions') }}
+        {{ email_performance_metrics('outcomes_with_segments') }}
 
-    from outcomes_with_versions
-    inner join history
-        on outcomes_with_versions.dbt_scd_id = history.dbt_scd_id
+    from outcomes_with_segments
     group by
-        outcomes_with_versions.campaign_id,
-        outcomes_with_versions.segment_basis,
+        campaign_id,
+        segment_basis,
         {%- for column in dimensions.values() %}
-        history.{{ column }}{{ "," if not loop.last }}
+        {{ column }}{{ "," if not loop.last }}
         {%- endfor %}
 
 ),
