@@ -70,7 +70,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """Generate a small dataset and `dbt build` the whole project on it, once per session."""
     root = tmp_path_factory.mktemp("warehouse")
     raw_dir = root / "raw"
-    manifest = generate(config_with(customers=TEST_CUSTOMERS, seed=7), raw_dir)
+    # in blocks of people, as at scale: every check of the warehouse against the
+    # manifest then also checks that the blocks add up (ids, identities, defects)
+    manifest = generate(config_with(customers=TEST_CUSTOMERS, seed=7, people_per_block=2000), raw_dir)
     target = root / "target"
     build = run_dbt(["build"], raw_dir, root / "audience.duckdb", target)
     results_file = target / "run_results.json"

@@ -96,6 +96,86 @@ def test_rows_are_written_in_load_order(small: tuple[Path, dict]) -> None:
         assert (np.diff(loaded) >= np.timedelta64(0)).all(), table
 
 
+@pytest.fixture(scope="module")
+def in_blocks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The small dataset's population simulated a third at a time."""
+    out = tmp_path_factory.mktemp("blocks")
+    return out, generate(config_with(customers=3000, seed=11, people_per_block=1000), out)
+
+
+def test_one_block_is_the_whole_population(small: tuple[Path, dict]) -> None:
+    _, manifest = small
+    assert manifest["config"]["people_per_block"] >= 3000
+
+
+def test_blocks_change_only_the_event_streams(small: tuple[Path, dict], in_blocks: tuple[Path, dict]) -> None:
+    """People, orders and campaigns are simulated whole: only email and web events are drawn per block.
+
+    Consent events follow the email simulation (unsubscribes through a link).
+    """
+    (folder, manifest), (blocked, blocked_manifest) = small, in_blocks
+    drawn_per_block = ("esp_email_events", "web_events", "consent_events")
+    con = duckdb.connect()
+    for table in set(RAW_TABLES) - set(drawn_per_block):
+        one, other = folder / f"{table}.parquet", blocked / f"{table}.parquet"
+        differing = con.execute(f"select count(*) from (from '{one}' except all from '{other}')").fetchall()[0][0]
+        assert differing == 0 and manifest["rows"][table] == blocked_manifest["rows"][table], table
+    for table in drawn_per_block:
+        # other draws, same population: the volume stays within a few percent
+        assert blocked_manifest["rows"][table] == pytest.approx(manifest["rows"][table], rel=0.05), table
+    assert blocked_manifest["customers"] == pytest.approx(manifest["customers"], rel=0.02)
+
+
+def test_ids_are_numbered_across_blocks(small: tuple[Path, dict], in_blocks: tuple[Path, dict]) -> None:
+    """No two blocks hand out the same event, session or anonymous visitor id."""
+    folder, _ = in_blocks
+    con = duckdb.connect()
+    emails, web = folder / "esp_email_events.parquet", folder / "web_events.parquet"
+    # an id shared by two blocks would name two different events (re-deliveries are exact copies)
+    clashing_email_ids = con.execute(f"""
+        select count(*) from (
+            select event_id from '{emails}' where event_id is not null
+            group by event_id having count(distinct (email, campaign_id, event_type, occurred_at)) > 1
+        )
+    """).fetchall()[0][0]
+    clashing_web_ids = con.execute(f"""
+        select count(*) from (
+            select event_id from '{web}' where event_id is not null
+            group by event_id having count(distinct (session_id, event_type, occurred_at)) > 1
+        )
+    """).fetchall()[0][0]
+    # a session belongs to one browser, and a browser that logs in to one person
+    clashing_sessions = con.execute(f"""
+        select count(*) from (
+            select session_id from '{web}' group by session_id having count(distinct anonymous_id) > 1
+        )
+    """).fetchall()[0][0]
+    shared_browsers = con.execute(f"""
+        select count(*) from (
+            select anonymous_id from '{web}' where email is not null
+            group by anonymous_id having count(distinct lower(trim(email))) > 1
+        )
+    """).fetchall()[0][0]
+    assert (clashing_email_ids, clashing_web_ids, clashing_sessions, shared_browsers) == (0, 0, 0, 0)
+    # visitors who never log in can only be told apart by number: were two blocks to number
+    # them alike, their browsers would merge and there would be fewer of them than in one block
+    never_logged_in = "select count(*) from (select anonymous_id from '{}' group by 1 having bool_and(email is null))"
+    one_block = con.execute(never_logged_in.format(small[0] / "web_events.parquet")).fetchall()[0][0]
+    assert con.execute(never_logged_in.format(web)).fetchall()[0][0] == pytest.approx(one_block, rel=0.05)
+
+
+def test_blocks_keep_load_order_and_incremental_supersets(in_blocks: tuple[Path, dict], tmp_path: Path) -> None:
+    folder, _ = in_blocks
+    generate(config_with(customers=3000, seed=11, people_per_block=1000, end_date="2026-11-01"), tmp_path)
+    con = duckdb.connect()
+    for table in ("esp_email_events", "web_events"):
+        loaded = pq.read_table(folder / f"{table}.parquet", columns=["_loaded_at"]).column(0).to_numpy()
+        assert (np.diff(loaded) >= np.timedelta64(0)).all(), table
+        earlier, later = folder / f"{table}.parquet", tmp_path / f"{table}.parquet"
+        missing = con.execute(f"select count(*) from (from '{earlier}' except all from '{later}')")
+        assert missing.fetchall()[0][0] == 0, table
+
+
 def test_every_table_matches_the_raw_contract(small: tuple[Path, dict]) -> None:
     """Column names and types exactly as in raw_contract.RAW_SCHEMAS (what staging and other loaders rely on)."""
     folder, _ = small
@@ -231,6 +311,8 @@ def test_config_rejects_inconsistent_dates() -> None:
         config_with(end_date="2027-06-01")
     with pytest.raises(ValueError, match="customers"):
         config_with(customers=0)
+    with pytest.raises(ValueError, match="people_per_block"):
+        config_with(people_per_block=0)
     assert config_with(end_date="2026-09-30").end_date == date(2026, 9, 30)
 
 

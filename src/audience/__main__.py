@@ -22,6 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--customers", type=int, default=None, help="people to simulate (default 20000)")
     gen.add_argument("--seed", type=int, default=None, help="random seed (default 42)")
     gen.add_argument("--end-date", default=None, help="load cut-off date, ISO (default 2026-10-31)")
+    gen.add_argument(
+        "--people-per-block",
+        type=int,
+        default=None,
+        help="simulate email and web events this many people at a time (default 250000; memory ~8 GB per million)",
+    )
     gen.add_argument("--out", type=Path, default=Path("data/raw"), help="output folder (default data/raw)")
     cdnow = commands.add_parser("cdnow", help="write the real CDNOW transaction log (from lifetimes) as raw tables")
     cdnow.add_argument("--sample", choices=["sample", "master"], default="sample", help="1/10th sample or all")
@@ -43,7 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         return build_and_publish(["build", *dbt_args], published)
 
     if args.command == "generate":
-        cfg = config_with(customers=args.customers, seed=args.seed, end_date=args.end_date)
+        cfg = config_with(
+            customers=args.customers,
+            seed=args.seed,
+            end_date=args.end_date,
+            people_per_block=args.people_per_block,
+        )
         started = time.perf_counter()
         manifest = generate(cfg, args.out)
         elapsed = time.perf_counter() - started

@@ -20,6 +20,13 @@ derived from ``(seed, stream name)`` through ``numpy.random.SeedSequence`` so
 streams are independent, and nothing depends on the load cut-off except the
 final filter, so a later cut-off yields a superset of rows (what an
 incremental load would see).
+
+People, orders and campaigns are simulated for the whole population at once.
+Email and web events, by far the most rows, are simulated and staged as
+Parquet parts one block of people at a time (``people_per_block``, each block
+with its own streams, ids numbered on across blocks), then sorted into load
+order by DuckDB, which spills beyond its memory limit: the generator's memory
+follows the block size, not the population.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import json
 import os
 import shutil
 import zlib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
@@ -136,6 +144,11 @@ class GeneratorConfig:
     web_sessions_per_year: float = 2.5
     anonymous_visitor_share: float = 0.3
     erasure_share: float = 0.002
+    # Email and web events are simulated and landed this many people at a
+    # time, so the generator's memory depends on the block, not on the
+    # population (about 8 GB per million people at once). A population that
+    # fits in one block gives the same rows as before blocks existed.
+    people_per_block: int = 250_000
     defects: DefectRates = field(default_factory=DefectRates)
 
     @property
@@ -156,6 +169,11 @@ class GeneratorConfig:
 def stream(seed: int, name: str) -> np.random.Generator:
     """An independent generator for one purpose, derived from the seed and a name."""
     return np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(name.encode())]))
+
+
+def block_stream(seed: int, name: str, block: int) -> np.random.Generator:
+    """The stream of one block of people; the first block keeps the plain name."""
+    return stream(seed, name if block == 0 else f"{name}/block-{block}")
 
 
 def group_cumsum(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -266,6 +284,11 @@ class People:
     birth_days: np.ndarray
     devices: np.ndarray
 
+    def block(self, start: int, stop: int) -> People:
+        """People ``start`` to ``stop - 1``, numbered from 0 (views, not copies)."""
+        arrays = {name: getattr(self, name)[start:stop] for name in self.__dataclass_fields__ if name != "n"}
+        return People(n=stop - start, **arrays)
+
 
 def simulate_people(cfg: GeneratorConfig, warp: TimeWarp) -> People:
     rng = stream(cfg.seed, "people")
@@ -374,6 +397,13 @@ class Orders:
     is_guest: np.ndarray
     discount_pct: np.ndarray
 
+    def of_people(self, start: int, stop: int) -> tuple[Orders, np.ndarray]:
+        """The orders of people ``start`` to ``stop - 1`` (people numbered from 0), and their positions."""
+        position = np.flatnonzero((self.person >= start) & (self.person < stop))
+        arrays = {name: getattr(self, name)[position] for name in self.__dataclass_fields__}
+        arrays["person"] = arrays["person"] - start
+        return Orders(**arrays), position
+
 
 def simulate_orders(cfg: GeneratorConfig, people: People, warp: TimeWarp) -> Orders:
     rng = stream(cfg.seed, "orders")
@@ -473,14 +503,18 @@ class EmailEvents:
     product: np.ndarray
 
 
-def simulate_email(cfg: GeneratorConfig, people: People, cat: Catalog) -> tuple[Campaigns, EmailEvents, np.ndarray]:
+def simulate_email(
+    cfg: GeneratorConfig, people: People, cat: Catalog, rng: np.random.Generator
+) -> tuple[Campaigns, EmailEvents, np.ndarray]:
     """Send each campaign to a sample of the eligible list, carrying list state forward.
 
     The loop runs over campaigns (a few hundred), never over people or events.
-    Returns the campaigns, the events and each person's unsubscribe time
-    (inf when they never unsubscribed).
+    A person's events depend only on their own state, so ``people`` may be
+    any block of the population (each with its own ``rng``); every block
+    gets the same campaigns. Returns the campaigns, the events (people
+    numbered as in ``people``) and each person's unsubscribe time (inf when
+    they never unsubscribed).
     """
-    rng = stream(cfg.seed, "email")
     plan = schedule_campaigns(cfg)
     n = people.n
     unsubscribed_at = people.unsubscribed_at.copy()
@@ -585,12 +619,23 @@ class WebEvents:
     occurred_at: np.ndarray
     product: np.ndarray
     search_term: np.ndarray
+    sessions: int
+    anonymous_visitors: int
 
 
 def simulate_web(
-    cfg: GeneratorConfig, people: People, orders: Orders, cat: Catalog, order_product: np.ndarray
+    cfg: GeneratorConfig,
+    people: People,
+    orders: Orders,
+    cat: Catalog,
+    order_product: np.ndarray,
+    rng: np.random.Generator,
 ) -> WebEvents:
-    rng = stream(cfg.seed, "web")
+    """Sessions and their events for ``people`` (any block, with its orders and their first products).
+
+    Visitors are numbered as in ``people``; anonymous-only visitors follow
+    them, from ``people.n`` on, and sessions from 0.
+    """
     n = people.n
     web_start = float(cfg.horizon_days - cfg.web_history_days - 60)
     horizon = float(cfg.horizon_days)
@@ -656,6 +701,8 @@ def simulate_web(
         occurred_at=occurred_at,
         product=product,
         search_term=rng.integers(0, len(catalog.SEARCH_TERMS), len(e_session)),
+        sessions=len(visitor),
+        anonymous_visitors=n_visitors,
     )
 
 
@@ -710,23 +757,43 @@ class RawWriter:
     def register(self, name: str, columns: dict[str, np.ndarray]) -> None:
         self.con.register(name, _arrow(columns))
 
-    def write(self, table: str, select_sql: str) -> int:
-        """Write the rows of ``select_sql`` loaded by the cut-off to ``<table>.parquet``.
+    def parts_dir(self, table: str) -> Path:
+        return self.out_dir / ".spill" / "parts" / table
+
+    def stage(self, table: str, select_sql: str) -> None:
+        """Set the rows of ``select_sql`` loaded by the cut-off aside as one more part of ``table``."""
+        parts = self.parts_dir(table)
+        parts.mkdir(parents=True, exist_ok=True)
+        part = parts / f"part-{len(list(parts.iterdir())):05d}.parquet"
+        self.con.execute(f"""
+            copy (
+                select * exclude (_load_day), ts(_load_day) as _loaded_at
+                from ({select_sql})
+                where _load_day < {self.cfg.cutoff_days}
+            ) to '{part}' (format parquet)
+        """).fetchall()
+
+    def finish(self, table: str) -> int:
+        """Write the staged parts of ``table`` to ``<table>.parquet``; returns its row count.
 
         Rows are written in load order, as a connector appends them, so a
         reader of the rows loaded since a time skips the older row groups.
         """
         path = self.out_dir / f"{table}.parquet"
-        cutoff = self.cfg.cutoff_days
+        parts = self.parts_dir(table)
         self.con.execute(f"""
             copy (
-                select * exclude (_load_day), ts(_load_day) as _loaded_at
-                from ({select_sql})
-                where _load_day < {cutoff}
+                select * from read_parquet('{parts}/*.parquet')
                 order by _loaded_at, columns(*)
             ) to '{path}' (format parquet, compression snappy)
         """).fetchall()
+        shutil.rmtree(parts)
         return self.con.execute(f"select count(*) from '{path}'").fetchall()[0][0]
+
+    def write(self, table: str, select_sql: str) -> int:
+        """Write the rows of ``select_sql`` loaded by the cut-off to ``<table>.parquet``, in load order."""
+        self.stage(table, select_sql)
+        return self.finish(table)
 
     def timestamp_sql(self, column: str, defect: str, fmt: str) -> str:
         """The raw text of a timestamp, spoiled for rows whose defect says so."""
@@ -837,8 +904,13 @@ class Generator:
         self.expected: dict[str, dict[str, int]] = {}
         self.seen = np.zeros(self.people.n, bool)
 
-    def rng(self, name: str) -> np.random.Generator:
-        return stream(self.cfg.seed, "landing:" + name)
+    def rng(self, name: str, block: int = 0) -> np.random.Generator:
+        return block_stream(self.cfg.seed, "landing:" + name, block)
+
+    def blocks(self) -> list[tuple[int, int]]:
+        """(first, last + 1) of each block of people, see GeneratorConfig.people_per_block."""
+        size, n = self.cfg.people_per_block, self.people.n
+        return [(start, min(start + size, n)) for start in range(0, n, size)]
 
     def land(
         self,
@@ -848,18 +920,33 @@ class Generator:
         identifies: np.ndarray | None = None,
         expected_reason: np.ndarray | None = None,
     ) -> None:
-        """Write one raw table and book what the warehouse should make of it.
+        """Write one raw table and book what the warehouse should make of it."""
+        self.land_part(table, landing, select_sql, identifies, expected_reason)
+        self.rows[table] = self.writer.finish(table)
 
-        ``identifies`` marks the rows that name a person by email; their clean
-        rows are the evidence identity resolution has to find.
+    def land_part(
+        self,
+        table: str,
+        landing: Landing,
+        select_sql: str,
+        identifies: np.ndarray | None = None,
+        expected_reason: np.ndarray | None = None,
+    ) -> None:
+        """Stage the rows of one block of a raw table and book what the warehouse should make of them.
+
+        Keys of different parts must not overlap (the duplicate count is per
+        part). ``identifies`` marks the rows that name a person by email;
+        their clean rows are the evidence identity resolution has to find.
         ``expected_reason`` overrides the injected defects where the verdict
         also depends on other tables (an order line of a quarantined order).
         """
         self.writer.register("landing", landing.arrow_columns())
-        self.rows[table] = self.writer.write(table, select_sql)
-        reason = landing.reason if expected_reason is None else expected_reason
-        self.expected[table] = expected_quarantine(reason, landing.key, landing.load_day, self.cfg.cutoff_days)
+        self.writer.stage(table, select_sql)
         self.writer.con.unregister("landing")
+        reason = landing.reason if expected_reason is None else expected_reason
+        booked = Counter(self.expected.get(table, {}))
+        booked.update(expected_quarantine(reason, landing.key, landing.load_day, self.cfg.cutoff_days))
+        self.expected[table] = dict(sorted(booked.items()))
         if identifies is not None:
             clean = identifies & (landing.reason == CLEAN) & (landing.load_day < self.cfg.cutoff_days)
             self.seen[landing.columns["person"][clean]] = True
@@ -1212,9 +1299,22 @@ class Generator:
 
     # ------------------------------------------------ esp campaigns & events
     def write_email(self) -> None:
+        """Campaigns, then the email events of each block of people."""
         p = self.people
-        campaigns, events, self.unsubscribed_at = simulate_email(self.cfg, p, self.catalog)
-        self.campaigns = campaigns
+        self.unsubscribed_at = np.empty(p.n)
+        first_event = 0
+        for block, (start, stop) in enumerate(self.blocks()):
+            rng = block_stream(self.cfg.seed, "email", block)
+            campaigns, events, self.unsubscribed_at[start:stop] = simulate_email(
+                self.cfg, p.block(start, stop), self.catalog, rng
+            )
+            if block == 0:
+                self.write_campaigns(campaigns)
+            self.land_email_events(block, start, first_event, events)
+            first_event += len(events.person)
+        self.rows["esp_email_events"] = self.writer.finish("esp_email_events")
+
+    def write_campaigns(self, campaigns: Campaigns) -> None:
         rng = self.rng("campaigns")
         n_msg = len(campaigns.sent_at)
         # Campaigns are created before they go out, so the row lands ahead of the send.
@@ -1263,32 +1363,6 @@ class Generator:
         """,
         )
 
-        erng = self.rng("email-events")
-        n = len(events.person)
-        person = events.person
-        base = test_account_codes(p.is_test[person])
-        rates = {
-            "missing_key": self.d.missing_key,
-            **timestamp_defects(self.d),
-            "unknown_event_type": self.d.unknown_event_type,
-            "orphan_campaign": self.d.orphan_reference,
-        }
-        reason = label_defects(erng, base == CLEAN, rates, base)
-        occurred = events.occurred_at
-        self.email_event_count = n
-        landing = Landing(
-            {
-                "event": np.arange(n),
-                "person": person,
-                "message": events.message,
-                "type": events.event_type,
-                "occurred_day": occurred,
-                "product": events.product,
-            },
-            key=np.arange(n),
-            reason=reason,
-            load_day=sync_time(erng, occurred, self.d.late_arrival),
-        ).with_duplicates(erng, self.d.duplicate)
         self.writer.register(
             "messages",
             {
@@ -1305,7 +1379,36 @@ class Generator:
                     || case when variant > 0 then '_' || chr(96 + variant) else '' end as campaign_id
             from messages
         """).fetchall()
-        self.land(
+
+    def land_email_events(self, block: int, first_person: int, first_event: int, events: EmailEvents) -> None:
+        """Stage the events of one block of people (numbered from ``first_person``), ids from ``first_event``."""
+        p = self.people
+        erng = self.rng("email-events", block)
+        n = len(events.person)
+        person = first_person + events.person
+        base = test_account_codes(p.is_test[person])
+        rates = {
+            "missing_key": self.d.missing_key,
+            **timestamp_defects(self.d),
+            "unknown_event_type": self.d.unknown_event_type,
+            "orphan_campaign": self.d.orphan_reference,
+        }
+        reason = label_defects(erng, base == CLEAN, rates, base)
+        occurred = events.occurred_at
+        landing = Landing(
+            {
+                "event": first_event + np.arange(n),
+                "person": person,
+                "message": events.message,
+                "type": events.event_type,
+                "occurred_day": occurred,
+                "product": events.product,
+            },
+            key=np.arange(n),
+            reason=reason,
+            load_day=sync_time(erng, occurred, self.d.late_arrival),
+        ).with_duplicates(erng, self.d.duplicate)
+        self.land_part(
             "esp_email_events",
             landing,
             f"""
@@ -1330,23 +1433,40 @@ class Generator:
 
     # ----------------------------------------------------------- web_events
     def write_web_events(self) -> None:
+        """The sessions of each block of people; anonymous visitors, sessions and events numbered across blocks."""
+        first_anonymous, first_session, first_event = self.people.n, 0, 0
+        for block, (start, stop) in enumerate(self.blocks()):
+            orders, position = self.orders.of_people(start, stop)
+            rng = block_stream(self.cfg.seed, "web", block)
+            people = self.people.block(start, stop)
+            web = simulate_web(self.cfg, people, orders, self.catalog, self.order_first_product[position], rng)
+            known = web.visitor < people.n
+            visitor = np.where(known, start + web.visitor, first_anonymous + web.visitor - people.n)
+            self.land_web_events(block, web, visitor, known, first_session, first_event)
+            first_anonymous += web.anonymous_visitors
+            first_session += web.sessions
+            first_event += len(web.visitor)
+        self.rows["web_events"] = self.writer.finish("web_events")
+
+    def land_web_events(
+        self, block: int, web: WebEvents, visitor: np.ndarray, known: np.ndarray, first_session: int, first_event: int
+    ) -> None:
+        """Stage one block's events: ``visitor`` numbers them across blocks, ``known`` marks people."""
         p = self.people
-        web = simulate_web(self.cfg, p, self.orders, self.catalog, self.order_first_product)
-        rng = self.rng("web-events")
+        rng = self.rng("web-events", block)
         n = len(web.visitor)
-        known = web.visitor < p.n
         logged = web.logged_in & known
-        person = np.where(known, web.visitor, 0)
+        person = np.where(known, visitor, 0)
         base = test_account_codes(logged & p.is_test[person])
         rates = {"missing_key": self.d.missing_key, **timestamp_defects(self.d)}
         reason = label_defects(rng, base == CLEAN, rates, base)
         landing = Landing(
             {
-                "event": np.arange(n),
-                "visitor": web.visitor,
+                "event": first_event + np.arange(n),
+                "visitor": visitor,
                 "person": person,
                 "device": web.device,
-                "session": web.session,
+                "session": first_session + web.session,
                 "logged_in": logged,
                 "type": web.event_type,
                 "occurred_day": web.occurred_at,
@@ -1358,7 +1478,7 @@ class Generator:
             load_day=sync_time(rng, web.occurred_at, self.d.late_arrival),
         ).with_duplicates(rng, self.d.duplicate)
         device_names = [name for name, _ in catalog.DEVICE_TYPES]
-        self.land(
+        self.land_part(
             "web_events",
             landing,
             f"""
@@ -1535,4 +1655,6 @@ def config_with(base: GeneratorConfig | None = None, **overrides: object) -> Gen
         raise ValueError("dates must satisfy start_date < end_date <= horizon_end")
     if new.customers < 1:
         raise ValueError("customers must be at least 1")
+    if new.people_per_block < 1:
+        raise ValueError("people_per_block must be at least 1")
     return new
