@@ -8,6 +8,11 @@
       4. no_consent      no opt-in on record where opt-in is required: every
                          country not in `email_opt_out_countries`, and an
                          unknown country.
+    The ESP evidence is every event row that names a valid address, also
+    rows quarantined for their id, their campaign or their time: a complaint
+    whose row lacks an event id still happened. A row with a missing,
+    unparseable or future time counts from its _loaded_at, when the ESP had
+    certainly recorded it.
     People who asked to be erased are not customers at all (see
     int_customer_identity_map), so they never reach this model.
 -#}
@@ -22,7 +27,9 @@ customers as (
 
 email_events as (
 
-    select * from {{ ref('fct_email_events') }}
+    select * from {{ ref('int_email_events_validated') }}
+    where event_type in ('spam_complaint', 'bounce_hard', 'unsubscribe')
+        and coalesce(quarantine_reason, 'none') not in ('invalid_email', 'test_account')
 
 ),
 
@@ -32,19 +39,36 @@ as_of as (
 
 ),
 
+recorded_outcomes as (
+
+    select
+        customer_key,
+        event_type,
+        case
+            when quarantine_reason in ('missing_timestamp', 'unparseable_timestamp', 'future_timestamp')
+                then _loaded_at
+            else occurred_at
+        end as recorded_at
+
+    from email_events
+
+),
+
 esp_outcomes as (
 
     select
-        email_events.customer_key,
-        min(case when email_events.event_type = 'spam_complaint' then email_events.occurred_at end) as first_complained_at,
-        min(case when email_events.event_type = 'bounce_hard' then email_events.occurred_at end) as first_hard_bounced_at,
-        max(case when email_events.event_type = 'unsubscribe' then email_events.occurred_at end) as last_esp_unsubscribed_at
+        recorded_outcomes.customer_key,
+        min(case when recorded_outcomes.event_type = 'spam_complaint' then recorded_outcomes.recorded_at end)
+            as first_complained_at,
+        min(case when recorded_outcomes.event_type = 'bounce_hard' then recorded_outcomes.recorded_at end)
+            as first_hard_bounced_at,
+        max(case when recorded_outcomes.event_type = 'unsubscribe' then recorded_outcomes.recorded_at end)
+            as last_esp_unsubscribed_at
 
-    from email_events
+    from recorded_outcomes
     cross join as_of
-    where email_events.occurred_at < as_of.as_of_cutoff_at
-        and email_events.event_type in ('spam_complaint', 'bounce_hard', 'unsubscribe')
-    group by email_events.customer_key
+    where recorded_outcomes.recorded_at < as_of.as_of_cutoff_at
+    group by recorded_outcomes.customer_key
 
 ),
 
