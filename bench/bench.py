@@ -55,6 +55,14 @@ FLOAT_DECIMALS = 6
 HISTORY_NODES = ("snapshot.audience_warehouse.", "model.audience_warehouse.int_trigger_firings")
 
 
+class CommandFailedError(RuntimeError):
+    """A phase's command exited non-zero; carries how long it ran and its peak memory."""
+
+    def __init__(self, command: list[str], log_path: Path, seconds: float, peak_mib: float) -> None:
+        super().__init__(f"{' '.join(command)} failed; see {log_path}")
+        self.log_path, self.seconds, self.peak_mib = log_path, seconds, peak_mib
+
+
 def run(command: list[str], env: dict[str, str], log_path: Path) -> tuple[float, float]:
     """Run a command; return (wall seconds, peak resident memory of the process in MiB).
 
@@ -68,7 +76,7 @@ def run(command: list[str], env: dict[str, str], log_path: Path) -> tuple[float,
         _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(command)} failed; see {log_path}")
+        raise CommandFailedError(command, log_path, elapsed, usage.ru_maxrss / 1024)
     return elapsed, usage.ru_maxrss / 1024
 
 
@@ -219,6 +227,14 @@ def markdown(report: dict) -> str:
         f"| generate (day D) | {p['generate']:.1f} | {m['generate']:,.0f} MiB |",
         f"| full build: `dbt build`, models and tests | {p['full_build']:.1f} | {m['full_build']:,.0f} MiB |",
     ]
+    failed = report.get("full_build_failed")
+    if failed:
+        lines += [
+            "",
+            f"**The full build failed** on {', '.join(f'`{node}`' for node in failed['nodes'])} "
+            f"({failed['skipped']} nodes skipped; see `{failed['log']}`): its time and memory are up to "
+            "the failure, and the later phases did not run.",
+        ]
     if incremental:
         lines += [
             f"| generate (day D+1) | {p['generate_next_day']:.1f} | {m['generate_next_day']:,.0f} MiB |",
@@ -302,7 +318,15 @@ def main(argv: list[str] | None = None) -> int:
         args.customers, day_d.isoformat(), raw, env, generate_log
     )
 
-    phases["full_build"], memory["full_build"] = run_dbt(["build"], env, target)
+    failure = None
+    try:
+        phases["full_build"], memory["full_build"] = run_dbt(["build"], env, target)
+    except CommandFailedError as failed:
+        # report what ran (dbt writes run_results.json on failure too); the later phases need a built warehouse
+        failure = failed
+        phases["full_build"], memory["full_build"] = failed.seconds, failed.peak_mib
+        if not (target / "run_results.json").exists():
+            raise
     full_results = run_results(target)
 
     report = {
@@ -322,7 +346,13 @@ def main(argv: list[str] | None = None) -> int:
         "slowest_models": slowest(full_results, "model"),
         "slowest_tests": slowest(full_results, "test"),
     }
-    if not args.full_build_only:
+    if failure is not None:
+        report["full_build_failed"] = {
+            "log": str(failure.log_path),
+            "nodes": [r["unique_id"] for r in full_results if r["status"] in ("error", "fail")],
+            "skipped": sum(r["status"] == "skipped" for r in full_results),
+        }
+    elif not args.full_build_only:
         report.update(after_full_build(args, day_d, env, phases, memory, warehouse, target))
     report["phases_seconds"] = {k: round(v, 2) for k, v in phases.items()}
     report["peak_memory_mib"] = {k: round(v) for k, v in memory.items()}
@@ -333,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.results / f"{name}.md").write_text(text)
     (args.results / "latest.md").write_text(text)
     print(text)
-    return 0
+    return 1 if failure is not None else 0
 
 
 def after_full_build(
