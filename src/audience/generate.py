@@ -790,11 +790,6 @@ class RawWriter:
         shutil.rmtree(parts)
         return self.con.execute(f"select count(*) from '{path}'").fetchall()[0][0]
 
-    def write(self, table: str, select_sql: str) -> int:
-        """Write the rows of ``select_sql`` loaded by the cut-off to ``<table>.parquet``, in load order."""
-        self.stage(table, select_sql)
-        return self.finish(table)
-
     def timestamp_sql(self, column: str, defect: str, fmt: str) -> str:
         """The raw text of a timestamp, spoiled for rows whose defect says so."""
         return f"""case {defect}
@@ -919,26 +914,17 @@ class Generator:
         select_sql: str,
         identifies: np.ndarray | None = None,
         expected_reason: np.ndarray | None = None,
+        last_part: bool = True,
     ) -> None:
-        """Write one raw table and book what the warehouse should make of it."""
-        self.land_part(table, landing, select_sql, identifies, expected_reason)
-        self.rows[table] = self.writer.finish(table)
+        """Stage the rows of a raw table (or of one block of it) and book what the warehouse should make of them.
 
-    def land_part(
-        self,
-        table: str,
-        landing: Landing,
-        select_sql: str,
-        identifies: np.ndarray | None = None,
-        expected_reason: np.ndarray | None = None,
-    ) -> None:
-        """Stage the rows of one block of a raw table and book what the warehouse should make of them.
-
-        Keys of different parts must not overlap (the duplicate count is per
-        part). ``identifies`` marks the rows that name a person by email;
-        their clean rows are the evidence identity resolution has to find.
-        ``expected_reason`` overrides the injected defects where the verdict
-        also depends on other tables (an order line of a quarantined order).
+        The table is written once its last part is staged (a table landed
+        in blocks passes ``last_part`` true with its last block only). Keys of different parts must not overlap
+        (the duplicate count is per part). ``identifies`` marks the rows
+        that name a person by email; their clean rows are the evidence
+        identity resolution has to find. ``expected_reason`` overrides the
+        injected defects where the verdict also depends on other tables (an
+        order line of a quarantined order).
         """
         self.writer.register("landing", landing.arrow_columns())
         self.writer.stage(table, select_sql)
@@ -950,6 +936,8 @@ class Generator:
         if identifies is not None:
             clean = identifies & (landing.reason == CLEAN) & (landing.load_day < self.cfg.cutoff_days)
             self.seen[landing.columns["person"][clean]] = True
+        if last_part:
+            self.rows[table] = self.writer.finish(table)
 
     def noise_sql(self, email: str, salt: str) -> str:
         pct = round(self.d.email_format_noise * 1000)
@@ -1303,16 +1291,16 @@ class Generator:
         p = self.people
         self.unsubscribed_at = np.empty(p.n)
         first_event = 0
-        for block, (start, stop) in enumerate(self.blocks()):
+        blocks = self.blocks()
+        for block, (start, stop) in enumerate(blocks):
             rng = block_stream(self.cfg.seed, "email", block)
             campaigns, events, self.unsubscribed_at[start:stop] = simulate_email(
                 self.cfg, p.block(start, stop), self.catalog, rng
             )
             if block == 0:
                 self.write_campaigns(campaigns)
-            self.land_email_events(block, start, first_event, events)
+            self.land_email_events(block, start, first_event, events, last_part=block == len(blocks) - 1)
             first_event += len(events.person)
-        self.rows["esp_email_events"] = self.writer.finish("esp_email_events")
 
     def write_campaigns(self, campaigns: Campaigns) -> None:
         rng = self.rng("campaigns")
@@ -1380,7 +1368,9 @@ class Generator:
             from messages
         """).fetchall()
 
-    def land_email_events(self, block: int, first_person: int, first_event: int, events: EmailEvents) -> None:
+    def land_email_events(
+        self, block: int, first_person: int, first_event: int, events: EmailEvents, last_part: bool
+    ) -> None:
         """Stage the events of one block of people (numbered from ``first_person``), ids from ``first_event``."""
         p = self.people
         erng = self.rng("email-events", block)
@@ -1408,7 +1398,7 @@ class Generator:
             reason=reason,
             load_day=sync_time(erng, occurred, self.d.late_arrival),
         ).with_duplicates(erng, self.d.duplicate)
-        self.land_part(
+        self.land(
             "esp_email_events",
             landing,
             f"""
@@ -1429,27 +1419,36 @@ class Generator:
             inner join person_emails as p on landing.person = p.person
         """,
             identifies=np.ones(len(landing.key), bool),
+            last_part=last_part,
         )
 
     # ----------------------------------------------------------- web_events
     def write_web_events(self) -> None:
         """The sessions of each block of people; anonymous visitors, sessions and events numbered across blocks."""
         first_anonymous, first_session, first_event = self.people.n, 0, 0
-        for block, (start, stop) in enumerate(self.blocks()):
+        blocks = self.blocks()
+        for block, (start, stop) in enumerate(blocks):
             orders, position = self.orders.of_people(start, stop)
             rng = block_stream(self.cfg.seed, "web", block)
             people = self.people.block(start, stop)
             web = simulate_web(self.cfg, people, orders, self.catalog, self.order_first_product[position], rng)
             known = web.visitor < people.n
             visitor = np.where(known, start + web.visitor, first_anonymous + web.visitor - people.n)
-            self.land_web_events(block, web, visitor, known, first_session, first_event)
+            last_part = block == len(blocks) - 1
+            self.land_web_events(block, web, visitor, known, first_session, first_event, last_part)
             first_anonymous += web.anonymous_visitors
             first_session += web.sessions
             first_event += len(web.visitor)
-        self.rows["web_events"] = self.writer.finish("web_events")
 
     def land_web_events(
-        self, block: int, web: WebEvents, visitor: np.ndarray, known: np.ndarray, first_session: int, first_event: int
+        self,
+        block: int,
+        web: WebEvents,
+        visitor: np.ndarray,
+        known: np.ndarray,
+        first_session: int,
+        first_event: int,
+        last_part: bool,
     ) -> None:
         """Stage one block's events: ``visitor`` numbers them across blocks, ``known`` marks people."""
         p = self.people
@@ -1478,7 +1477,7 @@ class Generator:
             load_day=sync_time(rng, web.occurred_at, self.d.late_arrival),
         ).with_duplicates(rng, self.d.duplicate)
         device_names = [name for name, _ in catalog.DEVICE_TYPES]
-        self.land_part(
+        self.land(
             "web_events",
             landing,
             f"""
@@ -1508,6 +1507,7 @@ class Generator:
             left join person_emails as p on landing.person = p.person
         """,
             identifies=landing.columns["logged_in"],
+            last_part=last_part,
         )
 
     # ------------------------------------------------------- consent_events
