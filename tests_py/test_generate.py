@@ -108,13 +108,13 @@ def test_one_block_is_the_whole_population(small: tuple[Path, dict]) -> None:
     assert manifest["config"]["people_per_block"] >= 3000
 
 
-def test_blocks_change_only_the_event_streams(small: tuple[Path, dict], in_blocks: tuple[Path, dict]) -> None:
-    """People, orders and campaigns are simulated whole: only email and web events are drawn per block.
+def test_blocks_change_only_what_is_drawn_per_block(small: tuple[Path, dict], in_blocks: tuple[Path, dict]) -> None:
+    """People and campaigns are simulated whole; orders, their lines, email and web events per block.
 
     Consent events follow the email simulation (unsubscribes through a link).
     """
     (folder, manifest), (blocked, blocked_manifest) = small, in_blocks
-    drawn_per_block = ("esp_email_events", "web_events", "consent_events")
+    drawn_per_block = ("shop_orders", "shop_order_items", "esp_email_events", "web_events", "consent_events")
     con = duckdb.connect()
     for table in set(RAW_TABLES) - set(drawn_per_block):
         one, other = folder / f"{table}.parquet", blocked / f"{table}.parquet"
@@ -127,9 +127,43 @@ def test_blocks_change_only_the_event_streams(small: tuple[Path, dict], in_block
 
 
 def test_ids_are_numbered_across_blocks(small: tuple[Path, dict], in_blocks: tuple[Path, dict]) -> None:
-    """No two blocks hand out the same event, session or anonymous visitor id."""
+    """No two blocks hand out the same order, order line, event, session or anonymous visitor id."""
     folder, _ = in_blocks
     con = duckdb.connect()
+    orders, items = folder / "shop_orders.parquet", folder / "shop_order_items.parquet"
+    # the versions of an order (paid, then refunded) name one person; an id shared by two
+    # blocks would name two (invalid-email versions left out: 'n/a', 'x at y', 'x@', ...)
+    clashing_order_ids = con.execute(f"""
+        select count(*) from (
+            select order_id from '{orders}'
+            where order_id is not null and regexp_full_match(lower(trim(email)), '[^@ ]+@[^@ ]+[.][a-z]+')
+            group by order_id having count(distinct lower(trim(email))) > 1
+        )
+    """).fetchall()[0][0]
+    # an order line lands again only as an exact copy
+    clashing_item_ids = con.execute(f"""
+        select count(*) from (
+            select order_item_id from '{items}' where order_item_id is not null
+            group by order_item_id having count(distinct (order_id, product_id, quantity, unit_price)) > 1
+        )
+    """).fetchall()[0][0]
+    # a line lands with the first version of its order (within a minute): true of almost every
+    # line (not of those whose order's first version lost its id), false of lines pointing
+    # at another block's order
+    with_their_order = con.execute(f"""
+        with first_orders as (
+            select order_id, min(_loaded_at) as loaded_at from '{orders}' group by order_id
+        ),
+        first_lines as (
+            select order_item_id, any_value(order_id) as order_id, min(_loaded_at) as loaded_at
+            from '{items}' where order_item_id is not null group by order_item_id
+        )
+        select avg(case when first_lines.loaded_at - first_orders.loaded_at between interval 0 second
+            and interval 1 minute then 1 else 0 end)
+        from first_lines inner join first_orders using (order_id)
+    """).fetchall()[0][0]
+    assert (clashing_order_ids, clashing_item_ids) == (0, 0)
+    assert with_their_order > 0.99
     emails, web = folder / "esp_email_events.parquet", folder / "web_events.parquet"
     # an id shared by two blocks would name two different events (re-deliveries are exact copies)
     clashing_email_ids = con.execute(f"""

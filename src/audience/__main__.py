@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         "--people-per-block",
         type=int,
         default=None,
-        help="simulate email and web events this many people at a time (default 250000; memory ~8 GB per million)",
+        help="simulate orders, email and web events this many people at a time (default 250000; ~8 GB per million)",
     )
     gen.add_argument("--out", type=Path, default=Path("data/raw"), help="output folder (default data/raw)")
     cdnow = commands.add_parser("cdnow", help="write the real CDNOW transaction log (from lifetimes) as raw tables")

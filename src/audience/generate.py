@@ -21,12 +21,13 @@ streams are independent, and nothing depends on the load cut-off except the
 final filter, so a later cut-off yields a superset of rows (what an
 incremental load would see).
 
-People, orders and campaigns are simulated for the whole population at once.
-Email and web events, by far the most rows, are simulated and staged as
-Parquet parts one block of people at a time (``people_per_block``, each block
-with its own streams, ids numbered on across blocks), then sorted into load
-order by DuckDB, which spills beyond its memory limit: the generator's memory
-follows the block size, not the population.
+People (a few traits each) and campaigns are simulated for the whole
+population at once. Orders, order lines, email and web events, all but a few
+percent of the rows, are simulated and staged as Parquet parts one block of
+people at a time (``people_per_block``, each block with its own streams, ids
+numbered on across blocks), then sorted into load order by DuckDB, which
+spills beyond its memory limit: the generator's memory follows the block
+size, not the population.
 """
 
 from __future__ import annotations
@@ -144,10 +145,11 @@ class GeneratorConfig:
     web_sessions_per_year: float = 2.5
     anonymous_visitor_share: float = 0.3
     erasure_share: float = 0.002
-    # Email and web events are simulated and landed this many people at a
-    # time, so the generator's memory depends on the block, not on the
-    # population (about 8 GB per million people at once). A population that
-    # fits in one block gives the same rows as before blocks existed.
+    # Orders, order lines, email and web events are simulated and landed
+    # this many people at a time, so the generator's memory depends on the
+    # block, not on the population (about 8 GB per million people at once).
+    # A population that fits in one block gives the same rows as before
+    # blocks existed.
     people_per_block: int = 250_000
     defects: DefectRates = field(default_factory=DefectRates)
 
@@ -397,16 +399,14 @@ class Orders:
     is_guest: np.ndarray
     discount_pct: np.ndarray
 
-    def of_people(self, start: int, stop: int) -> tuple[Orders, np.ndarray]:
-        """The orders of people ``start`` to ``stop - 1`` (people numbered from 0), and their positions."""
-        position = np.flatnonzero((self.person >= start) & (self.person < stop))
-        arrays = {name: getattr(self, name)[position] for name in self.__dataclass_fields__}
-        arrays["person"] = arrays["person"] - start
-        return Orders(**arrays), position
 
+def simulate_orders(cfg: GeneratorConfig, people: People, warp: TimeWarp, rng: np.random.Generator) -> Orders:
+    """The orders of ``people`` (any block, people numbered as in it), in time order.
 
-def simulate_orders(cfg: GeneratorConfig, people: People, warp: TimeWarp) -> Orders:
-    rng = stream(cfg.seed, "orders")
+    A person's orders depend only on their own traits. Also sets the death
+    (drop-out) time of each buyer in ``people.died_at``, which the email and
+    web simulations read.
+    """
     buyers = np.flatnonzero(people.is_buyer)
     lam = people.purchase_rate[buyers]
     u0 = warp.to_operational(people.acquired_at[buyers])
@@ -884,6 +884,33 @@ def timestamp_defects(d: DefectRates) -> dict[str, float]:
     }
 
 
+ORPHAN_ID_BASE = 9_000_000_000
+"""Where the made-up ids of references to unknown parents start: beyond any real id at any scale."""
+
+
+@dataclass
+class Block:
+    """A block of people: ``people`` holds those from ``start`` to ``stop - 1``, numbered from 0."""
+
+    number: int
+    start: int
+    stop: int
+    people: People
+    last: bool
+
+
+@dataclass
+class FirstIds:
+    """The number the next block's first order, order line, event, session or anonymous visitor gets."""
+
+    order: int = 0
+    order_item: int = 0
+    email_event: int = 0
+    web_event: int = 0
+    session: int = 0
+    anonymous_visitor: int = 0
+
+
 class Generator:
     """Runs the simulation once and writes each raw table."""
 
@@ -893,7 +920,6 @@ class Generator:
         self.warp = TimeWarp.build(cfg.start_date, cfg.horizon_days)
         self.people = simulate_people(cfg, self.warp)
         self.catalog = simulate_catalog(cfg)
-        self.orders = simulate_orders(cfg, self.people, self.warp)
         self.writer = RawWriter(cfg, out_dir)
         self.rows: dict[str, int] = {}
         self.expected: dict[str, dict[str, int]] = {}
@@ -902,10 +928,14 @@ class Generator:
     def rng(self, name: str, block: int = 0) -> np.random.Generator:
         return block_stream(self.cfg.seed, "landing:" + name, block)
 
-    def blocks(self) -> list[tuple[int, int]]:
-        """(first, last + 1) of each block of people, see GeneratorConfig.people_per_block."""
+    def blocks(self) -> list[Block]:
+        """The blocks of people, see GeneratorConfig.people_per_block."""
         size, n = self.cfg.people_per_block, self.people.n
-        return [(start, min(start + size, n)) for start in range(0, n, size)]
+        blocks = []
+        for number, start in enumerate(range(0, n, size)):
+            stop = min(start + size, n)
+            blocks.append(Block(number, start, stop, self.people.block(start, stop), last=stop == n))
+        return blocks
 
     def land(
         self,
@@ -919,10 +949,10 @@ class Generator:
         """Stage the rows of a raw table (or of one block of it) and book what the warehouse should make of them.
 
         The table is written once its last part is staged (a table landed
-        in blocks passes ``last_part`` true with its last block only). Keys of different parts must not overlap
-        (the duplicate count is per part). ``identifies`` marks the rows
-        that name a person by email; their clean rows are the evidence
-        identity resolution has to find. ``expected_reason`` overrides the
+        in blocks passes ``last_part`` true with its last block only). All
+        rows of a key must be in one part (the duplicate count is per part).
+        ``identifies`` marks the rows that name a person by email; their
+        clean rows are the evidence identity resolution has to find. ``expected_reason`` overrides the
         injected defects where the verdict also depends on other tables (an
         order line of a quarantined order).
         """
@@ -1133,11 +1163,9 @@ class Generator:
         )
 
     # ------------------------------------------------- shop_orders & items
-    def order_items(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Basket lines per order: (order index, product, quantity, unit price in USD)."""
-        rng = self.rng("items")
-        o = self.orders
-        p = self.people
+    def order_items(self, block: int, p: People, o: Orders) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Basket lines per order of one block: (order index, product, quantity, unit price in USD)."""
+        rng = self.rng("items", block)
         lines = 1 + rng.poisson(p.basket_size[o.person])
         order = np.repeat(np.arange(len(o.person)), lines)
         product = choose_products(
@@ -1146,12 +1174,12 @@ class Generator:
         quantity = rng.choice([1, 2, 3], size=len(order), p=[0.86, 0.11, 0.03])
         return order, product, quantity, self.catalog.price[product]
 
-    def write_orders_and_items(self) -> None:
-        rng = self.rng("orders")
-        o = self.orders
-        p = self.people
+    def write_orders_and_items(self, blk: Block, o: Orders, first: FirstIds) -> np.ndarray:
+        """Stage the orders of one block (``o``) and their lines; returns each order's first product."""
+        rng = self.rng("orders", blk.number)
+        p = blk.people
         n_orders = len(o.person)
-        item_order, item_product, item_qty, item_usd = self.order_items()
+        item_order, item_product, item_qty, item_usd = self.order_items(blk.number, p, o)
         currency_of_location = np.array([loc[3] for loc in catalog.LOCATIONS])
         currency = currency_of_location[p.location[o.person]]
         fx = np.vectorize(catalog.FX_TO_USD.get)(currency_of_location)[p.location[o.person]]
@@ -1160,7 +1188,6 @@ class Generator:
         discount = np.round(subtotal * o.discount_pct, 2)
         total = np.round(subtotal - discount, 2)
         first_product = item_product[np.searchsorted(item_order, np.arange(n_orders))]
-        self.order_first_product = first_product
 
         # Versions: every order lands as paid; refunds and cancellations land again later.
         versions = 1 + (o.status > 0)
@@ -1182,8 +1209,8 @@ class Generator:
         reason = label_defects(rng, (reason == CLEAN) & account, orphans, reason)
         landing = Landing(
             {
-                "order": order,
-                "person": o.person[order],
+                "order": first.order + order,
+                "person": blk.start + o.person[order],
                 "status": status.astype(np.int8),
                 "ordered_day": o.ordered_at[order],
                 "updated_day": updated,
@@ -1204,7 +1231,7 @@ class Generator:
                 case when landing.defect = 'missing_key' then null
                     else cast(100000 + landing.order as bigint) end as order_id,
                 case
-                    when landing.defect = 'orphan_shop_customer' then cast(9000000 + landing.src_row as bigint)
+                    when landing.defect = 'orphan_shop_customer' then cast({ORPHAN_ID_BASE} + landing.src_row as bigint)
                     when landing.is_guest then null
                     else cast(7000000 + landing.person as bigint)
                 end as shop_customer_id,
@@ -1222,6 +1249,7 @@ class Generator:
             inner join person_emails as p on landing.person = p.person
         """,
             identifies=np.ones(len(landing.key), bool),
+            last_part=blk.last,
         )
 
         # Items land with the first version of their order.
@@ -1239,7 +1267,7 @@ class Generator:
         clean_parent[np.unique(landing.key)] = True
         dirty = np.unique(landing.key[landing.reason != CLEAN])
         clean_parent[dirty] = False
-        irng = self.rng("items-landing")
+        irng = self.rng("items-landing", blk.number)
         item_rates = {
             "missing_key": self.d.missing_key,
             "non_positive_amount": self.d.non_positive_amount,
@@ -1249,8 +1277,8 @@ class Generator:
         injected = label_defects(irng, clean_parent[item_order], item_rates)
         items = Landing(
             {
-                "item": np.arange(n_items),
-                "order": item_order,
+                "item": first.order_item + np.arange(n_items),
+                "order": first.order + item_order,
                 "product": item_product,
                 "quantity": item_qty,
                 "price": item_price,
@@ -1261,19 +1289,19 @@ class Generator:
         ).with_duplicates(irng, self.d.duplicate)
         # What the warehouse should conclude also depends on the parent order
         # as loaded by the cut-off; that never changes the raw rows themselves.
-        parent = items.columns["order"]
+        parent = item_order[items.key]
         expected = np.where((items.reason == CLEAN) & ~exists[parent], reason_code("orphan_order"), items.reason)
         expected = np.where((expected == CLEAN) & ~valid[parent], reason_code("parent_order_quarantined"), expected)
         expected = expected.astype(np.int8)
         self.land(
             "shop_order_items",
             items,
-            """
+            f"""
             select
                 case when landing.defect = 'missing_key' then null
                     else cast(500000 + landing.item as bigint) end as order_item_id,
                 case when landing.defect = 'orphan_order'
-                    then cast(90000000 + landing.src_row as bigint)
+                    then cast({ORPHAN_ID_BASE} + landing.src_row as bigint)
                     else cast(100000 + landing.order as bigint) end as order_id,
                 case when landing.defect = 'orphan_product' then cast(99999 as bigint)
                     else cast(100 + landing.product as bigint) end as product_id,
@@ -1283,25 +1311,41 @@ class Generator:
             from landing
         """,
             expected_reason=expected,
+            last_part=blk.last,
         )
+        first.order += n_orders
+        first.order_item += n_items
+        return first_product
 
-    # ------------------------------------------------ esp campaigns & events
-    def write_email(self) -> None:
-        """Campaigns, then the email events of each block of people."""
+    # ------------------------------------- orders, email and web, by block
+    def write_activity(self) -> None:
+        """Orders and order lines, campaigns, email events and web sessions, one block of people at a time.
+
+        Each block draws from its own random streams; order, order line,
+        event, session and anonymous visitor numbers continue from the block
+        before. The orders come first: they set when a buyer drops out,
+        which their email engagement and browsing follow.
+        """
         p = self.people
         self.unsubscribed_at = np.empty(p.n)
-        first_event = 0
-        blocks = self.blocks()
-        for block, (start, stop) in enumerate(blocks):
-            rng = block_stream(self.cfg.seed, "email", block)
-            campaigns, events, self.unsubscribed_at[start:stop] = simulate_email(
-                self.cfg, p.block(start, stop), self.catalog, rng
-            )
-            if block == 0:
-                self.write_campaigns(campaigns)
-            self.land_email_events(block, start, first_event, events, last_part=block == len(blocks) - 1)
-            first_event += len(events.person)
+        first = FirstIds(anonymous_visitor=p.n)
+        for blk in self.blocks():
+            orders = simulate_orders(self.cfg, blk.people, self.warp, block_stream(self.cfg.seed, "orders", blk.number))
+            first_product = self.write_orders_and_items(blk, orders, first)
 
+            rng = block_stream(self.cfg.seed, "email", blk.number)
+            campaigns, events, self.unsubscribed_at[blk.start : blk.stop] = simulate_email(
+                self.cfg, blk.people, self.catalog, rng
+            )
+            if blk.number == 0:
+                self.write_campaigns(campaigns)
+            self.land_email_events(blk, events, first)
+
+            rng = block_stream(self.cfg.seed, "web", blk.number)
+            web = simulate_web(self.cfg, blk.people, orders, self.catalog, first_product, rng)
+            self.land_web_events(blk, web, first)
+
+    # ------------------------------------------------ esp campaigns & events
     def write_campaigns(self, campaigns: Campaigns) -> None:
         rng = self.rng("campaigns")
         n_msg = len(campaigns.sent_at)
@@ -1368,14 +1412,12 @@ class Generator:
             from messages
         """).fetchall()
 
-    def land_email_events(
-        self, block: int, first_person: int, first_event: int, events: EmailEvents, last_part: bool
-    ) -> None:
-        """Stage the events of one block of people (numbered from ``first_person``), ids from ``first_event``."""
+    def land_email_events(self, blk: Block, events: EmailEvents, first: FirstIds) -> None:
+        """Stage the email events of one block of people."""
         p = self.people
-        erng = self.rng("email-events", block)
+        erng = self.rng("email-events", blk.number)
         n = len(events.person)
-        person = first_person + events.person
+        person = blk.start + events.person
         base = test_account_codes(p.is_test[person])
         rates = {
             "missing_key": self.d.missing_key,
@@ -1387,7 +1429,7 @@ class Generator:
         occurred = events.occurred_at
         landing = Landing(
             {
-                "event": first_event + np.arange(n),
+                "event": first.email_event + np.arange(n),
                 "person": person,
                 "message": events.message,
                 "type": events.event_type,
@@ -1419,41 +1461,19 @@ class Generator:
             inner join person_emails as p on landing.person = p.person
         """,
             identifies=np.ones(len(landing.key), bool),
-            last_part=last_part,
+            last_part=blk.last,
         )
+        first.email_event += n
 
     # ----------------------------------------------------------- web_events
-    def write_web_events(self) -> None:
-        """The sessions of each block of people; anonymous visitors, sessions and events numbered across blocks."""
-        first_anonymous, first_session, first_event = self.people.n, 0, 0
-        blocks = self.blocks()
-        for block, (start, stop) in enumerate(blocks):
-            orders, position = self.orders.of_people(start, stop)
-            rng = block_stream(self.cfg.seed, "web", block)
-            people = self.people.block(start, stop)
-            web = simulate_web(self.cfg, people, orders, self.catalog, self.order_first_product[position], rng)
-            known = web.visitor < people.n
-            visitor = np.where(known, start + web.visitor, first_anonymous + web.visitor - people.n)
-            last_part = block == len(blocks) - 1
-            self.land_web_events(block, web, visitor, known, first_session, first_event, last_part)
-            first_anonymous += web.anonymous_visitors
-            first_session += web.sessions
-            first_event += len(web.visitor)
-
-    def land_web_events(
-        self,
-        block: int,
-        web: WebEvents,
-        visitor: np.ndarray,
-        known: np.ndarray,
-        first_session: int,
-        first_event: int,
-        last_part: bool,
-    ) -> None:
-        """Stage one block's events: ``visitor`` numbers them across blocks, ``known`` marks people."""
+    def land_web_events(self, blk: Block, web: WebEvents, first: FirstIds) -> None:
+        """Stage the web events of one block of people and of its anonymous-only visitors."""
         p = self.people
-        rng = self.rng("web-events", block)
+        rng = self.rng("web-events", blk.number)
         n = len(web.visitor)
+        # people keep their number; anonymous-only visitors follow everyone, numbered across blocks
+        known = web.visitor < blk.people.n
+        visitor = np.where(known, blk.start + web.visitor, first.anonymous_visitor + web.visitor - blk.people.n)
         logged = web.logged_in & known
         person = np.where(known, visitor, 0)
         base = test_account_codes(logged & p.is_test[person])
@@ -1461,11 +1481,11 @@ class Generator:
         reason = label_defects(rng, base == CLEAN, rates, base)
         landing = Landing(
             {
-                "event": first_event + np.arange(n),
+                "event": first.web_event + np.arange(n),
                 "visitor": visitor,
                 "person": person,
                 "device": web.device,
-                "session": first_session + web.session,
+                "session": first.session + web.session,
                 "logged_in": logged,
                 "type": web.event_type,
                 "occurred_day": web.occurred_at,
@@ -1507,8 +1527,11 @@ class Generator:
             left join person_emails as p on landing.person = p.person
         """,
             identifies=landing.columns["logged_in"],
-            last_part=last_part,
+            last_part=blk.last,
         )
+        first.web_event += n
+        first.session += web.sessions
+        first.anonymous_visitor += web.anonymous_visitors
 
     # ------------------------------------------------------- consent_events
     def write_consent_events(self) -> None:
@@ -1631,9 +1654,7 @@ def generate(cfg: GeneratorConfig, out_dir: Path) -> dict:
     gen.write_crm_contacts()
     gen.write_shop_customers()
     gen.write_products()
-    gen.write_orders_and_items()
-    gen.write_email()
-    gen.write_web_events()
+    gen.write_activity()
     gen.write_consent_events()
     gen.write_deletion_requests()
     gen.writer.close()
