@@ -20,6 +20,12 @@ Phases, each timed on the wall clock:
 ``--full-build-only`` stops after phase 2: for the largest scales, where one
 full build is the question (does it finish, how long, how much memory).
 
+``--days N`` adds a phase 7: N more days (D + 2, D + 3, ...), each a new
+extract and one incremental build (models, no tests) on the warehouse of the
+day before, as a daily schedule runs it. It reports each day's build time
+and the warehouse file's size and used part after a checkpoint: whether the
+daily build stays as fast and the file stops growing faster than the data.
+
 Peak memory is the maximum resident set of the process of each phase (``wait4``
 rusage). Results: ``bench/results/<stamp>-<customers>.json`` and ``.md``,
 and ``bench/results/latest.md``.
@@ -275,6 +281,20 @@ def markdown(report: dict) -> str:
             f"(lifetimes / ours = {report['rfm']['ratio']:.1f}x).",
             "",
         ]
+    if report.get("daily_builds"):
+        lines += [
+            "Daily builds after D + 1 (each on the warehouse the day before left; models, no tests; "
+            "file size and its used part after a checkpoint):",
+            "",
+            "| day | incremental build, seconds | peak memory | warehouse file | used |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {d['day']} | {d['incremental_build_seconds']:.1f} | {d['peak_memory_mib']:,} MiB | "
+            f"{d['warehouse_gib']:.2f} GiB | {d['used_gib']:.2f} GiB |"
+            for d in report["daily_builds"]
+        ]
+        lines.append("")
     tables = [("model (full build)", report["slowest_models"]), ("test (full build)", report["slowest_tests"])]
     if incremental:
         tables.append(("model (incremental build)", report["slowest_incremental_models"]))
@@ -293,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=PROJECT_DIR / "bench" / "work")
     parser.add_argument("--results", type=Path, default=PROJECT_DIR / "bench" / "results")
     parser.add_argument("--full-build-only", action="store_true", help="generate and one full build, nothing else")
+    parser.add_argument("--days", type=int, default=0, help="daily incremental builds after D + 1 (phase 7)")
     args = parser.parse_args(argv)
 
     shutil.rmtree(args.work, ignore_errors=True)
@@ -423,6 +444,27 @@ def after_full_build(
             "ratio": lifetimes_seconds / rfm_seconds,
         },
         "slowest_incremental_models": slowest(incremental_results, "model"),
+        "daily_builds": [
+            daily_build(args, day_d + timedelta(days=k), env, warehouse, target) for k in range(2, args.days + 2)
+        ],
+    }
+
+
+def daily_build(args: argparse.Namespace, day: date, env: dict[str, str], warehouse: Path, target: Path) -> dict:
+    """Phase 7, one day: that day's extract, then an incremental build on the warehouse as the day before left it."""
+    generate_extract(args.customers, day.isoformat(), args.work / "raw", env, args.work / "generate.log")
+    seconds, peak = run_dbt(["build", *NO_TESTS], env, target)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("checkpoint")
+        block_size, used_blocks = con.execute("select block_size, used_blocks from pragma_database_size()").fetchall()[
+            0
+        ]
+    return {
+        "day": day.isoformat(),
+        "incremental_build_seconds": round(seconds, 2),
+        "peak_memory_mib": round(peak),
+        "warehouse_gib": warehouse.stat().st_size / 2**30,
+        "used_gib": block_size * used_blocks / 2**30,
     }
 
 
