@@ -60,8 +60,9 @@ cdnow: $(BIN)/.installed
 # Scale benchmark (not a test): BENCH_CUSTOMERS=100000 make bench for a quick one.
 BENCH_CUSTOMERS ?= 1000000
 BENCH_RUNS ?= 3
+BENCH_DAYS ?= 0
 bench: $(BIN)/.installed
-	$(BIN)/python bench/bench.py --customers $(BENCH_CUSTOMERS) --runs $(BENCH_RUNS)
+	$(BIN)/python bench/bench.py --customers $(BENCH_CUSTOMERS) --runs $(BENCH_RUNS) --days $(BENCH_DAYS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests_py python_models bench
