@@ -894,9 +894,12 @@ class Block:
 
     number: int
     start: int
-    stop: int
     people: People
     last: bool
+
+    @property
+    def stop(self) -> int:
+        return self.start + self.people.n
 
 
 @dataclass
@@ -934,7 +937,7 @@ class Generator:
         blocks = []
         for number, start in enumerate(range(0, n, size)):
             stop = min(start + size, n)
-            blocks.append(Block(number, start, stop, self.people.block(start, stop), last=stop == n))
+            blocks.append(Block(number, start, self.people.block(start, stop), last=stop == n))
         return blocks
 
     def land(
@@ -952,9 +955,9 @@ class Generator:
         in blocks passes ``last_part`` true with its last block only). All
         rows of a key must be in one part (the duplicate count is per part).
         ``identifies`` marks the rows that name a person by email; their
-        clean rows are the evidence identity resolution has to find. ``expected_reason`` overrides the
-        injected defects where the verdict also depends on other tables (an
-        order line of a quarantined order).
+        clean rows are the evidence identity resolution has to find.
+        ``expected_reason`` overrides the injected defects where the verdict
+        also depends on other tables (an order line of a quarantined order).
         """
         self.writer.register("landing", landing.arrow_columns())
         self.writer.stage(table, select_sql)
@@ -1163,9 +1166,10 @@ class Generator:
         )
 
     # ------------------------------------------------- shop_orders & items
-    def order_items(self, block: int, p: People, o: Orders) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def order_items(self, blk: Block, o: Orders) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Basket lines per order of one block: (order index, product, quantity, unit price in USD)."""
-        rng = self.rng("items", block)
+        rng = self.rng("items", blk.number)
+        p = blk.people
         lines = 1 + rng.poisson(p.basket_size[o.person])
         order = np.repeat(np.arange(len(o.person)), lines)
         product = choose_products(
@@ -1179,7 +1183,7 @@ class Generator:
         rng = self.rng("orders", blk.number)
         p = blk.people
         n_orders = len(o.person)
-        item_order, item_product, item_qty, item_usd = self.order_items(blk.number, p, o)
+        item_order, item_product, item_qty, item_usd = self.order_items(blk, o)
         currency_of_location = np.array([loc[3] for loc in catalog.LOCATIONS])
         currency = currency_of_location[p.location[o.person]]
         fx = np.vectorize(catalog.FX_TO_USD.get)(currency_of_location)[p.location[o.person]]
