@@ -8,7 +8,11 @@ what readers see:
 
 1. the published warehouse is copied to ``<name>.building.duckdb`` (an
    incremental build needs the previous state) and dbt runs on the copy,
-   writing exports to a new version folder ``.<exports>-<build id>``;
+   writing exports to a new version folder ``.<exports>-<build id>``. That
+   folder starts as hard links to the published exports, so a build that
+   selects some models keeps the exports of the others; DuckDB writes each
+   export to a temporary file and renames it, so rewriting a file replaces
+   the link and never changes an earlier version;
 2. only when dbt succeeds is the copy checkpointed and renamed over the
    published file (``os.replace``: atomic on one file system; readers that
    hold the old file keep reading it, new connections see the new one), and
@@ -60,10 +64,21 @@ def prepare_working_copy(published: Published) -> Path:
     return working
 
 
+def link_or_copy(source: str, destination: str) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:  # a file system without hard links
+        shutil.copy2(source, destination)
+
+
 def new_export_folder(published: Published, build_id: str) -> Path:
+    """The build's export folder: the published exports, linked, for dbt to overwrite what it rebuilds."""
     folder = published.exports.parent / f".{published.exports.name}-{build_id}"
     shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    if published.exports.is_dir():
+        shutil.copytree(published.exports, folder, copy_function=link_or_copy)
+    else:
+        folder.mkdir(parents=True)
     return folder
 
 
