@@ -12,14 +12,16 @@ import pytest
 
 from conftest import Warehouse, run_dbt
 
+# exported whole, as <table>.parquet and <table>.csv
 ACTIVATION_TABLES = [
     "esp_contacts",
     "suppression_list",
     "segment_memberships",
-    "segment_membership_changes",
     "segment_sizes",
     "personalization_triggers",
 ]
+# exported as a folder per day: <table>/changed_date=<day>/*.parquet and *.csv
+CHANGE_LOG = "segment_membership_changes"
 
 
 def raw(warehouse: Warehouse, sql: str) -> pd.DataFrame:
@@ -107,6 +109,7 @@ def test_erased_emails_reach_no_export_file(warehouse: Warehouse) -> None:
     exports = warehouse.path.parent / "exports"
     files = sorted(exports.rglob("*.csv")) + sorted(exports.rglob("*.parquet"))
     assert {p.name for p in files} >= {f"{t}.{ext}" for t in ACTIVATION_TABLES for ext in ("csv", "parquet")}
+    assert {p.suffix for p in (exports / CHANGE_LOG).rglob("*")} >= {".csv", ".parquet"}
     text = "\n".join(p.read_text() for p in files if p.suffix == ".csv").lower()
     leaked = [email for email in erased if email in text]
     assert leaked == []
@@ -121,6 +124,13 @@ def test_exports_equal_the_tables(warehouse: Warehouse) -> None:
             csv_sql = f"select count(*) from read_csv('{exports / table}.csv', header=true)"
             from_csv = con.execute(csv_sql).fetchall()[0][0]
             assert from_parquet == from_csv == expected, table
+        # the change log's day folders: every row in exactly one day, and only there
+        table = f"select *, cast(changed_at as date) as changed_date from activation.{CHANGE_LOG}"
+        for reader, suffix in (("read_parquet", "parquet"), ("read_csv", "csv")):
+            files = f"select * from {reader}('{exports / CHANGE_LOG}/*/*.{suffix}', hive_partitioning = true)"
+            differing = f"select count(*) from (({table} except all {files}) union all ({files} except all {table}))"
+            assert con.execute(differing).fetchall()[0][0] == 0, suffix
+        assert con.execute(f"select count(*) from activation.{CHANGE_LOG}").fetchall()[0][0] > 0
 
 
 def test_one_list_csv_per_segment_in_import_shape(warehouse: Warehouse) -> None:

@@ -63,6 +63,7 @@ class History:
     memberships: dict[str, pd.DataFrame]
     change_log_rows_before_rebuild: int
     change_log_rows_after_rebuild: int
+    change_log_files: dict[str, dict[str, tuple[int, int]]]
 
 
 def extract(root: Path, end: date) -> Path:
@@ -78,9 +79,22 @@ def read(warehouse: Path, sql: str) -> pd.DataFrame:
         return con.execute(sql).df()
 
 
+def exports(warehouse: Path) -> Path:
+    return warehouse.with_name(f"{warehouse.stem}_exports")
+
+
 def build(raw: Path, warehouse: Path, root: Path, *extra: str) -> None:
-    result = run_dbt([*BUILD_WITHOUT_TESTS, *extra], raw, warehouse, root / "target")
+    target = root / "target"
+    result = run_dbt(
+        [*BUILD_WITHOUT_TESTS, *extra], raw, warehouse, target, AUDIENCE_EXPORTS_DIR=str(exports(warehouse))
+    )
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def change_log_files(warehouse: Path) -> dict[str, tuple[int, int]]:
+    """The change log's exported files, each with its inode and modification time: equal only if not rewritten."""
+    folder = exports(warehouse) / "segment_membership_changes"
+    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.rglob("*.*")}
 
 
 def request_erasure(raw: Path, email: str, loaded_at: str) -> None:
@@ -105,6 +119,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
 
     raw = extract(root, DAY_1)
     build(raw, incremental, root)
+    files = {"day_1": change_log_files(incremental)}
     segments = {"day_1": read(incremental, "select * from marts.customer_segments")}
     memberships = {"day_1": read(incremental, MEMBERSHIPS_SQL)}
 
@@ -130,16 +145,19 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     memberships["day_2_full"] = read(full, MEMBERSHIPS_SQL)
     incremental_day_2 = root / "incremental_day_2.duckdb"
     shutil.copyfile(incremental, incremental_day_2)
+    files["day_2"] = change_log_files(incremental)
 
     raw = extract(root, day_2 + timedelta(days=30))
     request_erasure(raw, victim.email, day_2.isoformat())
     build(raw, incremental, root)
+    files["day_32"] = change_log_files(incremental)
     segments["day_32"] = read(incremental, "select * from marts.customer_segments")
     before = int(read(incremental, "select count(*) as n from snapshots.customer_segments_snapshot").n[0])
     changes_before = int(read(incremental, CHANGE_LOG_COUNT_SQL).n[0])
     build(raw, incremental, root)
     after = int(read(incremental, "select count(*) as n from snapshots.customer_segments_snapshot").n[0])
     changes_after = int(read(incremental, CHANGE_LOG_COUNT_SQL).n[0])
+    files["day_32_again"] = change_log_files(incremental)
     return History(
         root,
         incremental,
@@ -153,6 +171,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
         memberships,
         changes_before,
         changes_after,
+        files,
     )
 
 
@@ -350,3 +369,49 @@ def test_erasure_removes_snapshot_history_and_activation_rows(history: History) 
         "select count(*) as n from snapshots.customer_segments_snapshot",
     )
     assert int(day_1_history.n[0]) > 0
+
+
+def test_change_log_export_writes_only_the_days_that_changed(history: History) -> None:
+    """Day folders of the change log's export: a build rewrites the days whose rows it changed, no other."""
+    files = history.change_log_files
+    day = {
+        name: pd.Timestamp(history.segments[name].as_of_date.iloc[0]).date() for name in ("day_1", "day_2", "day_32")
+    }
+
+    def folder(as_of_date: date) -> str:
+        return f"changed_date={as_of_date}/"
+
+    def of_day(listing: dict[str, tuple[int, int]], as_of_date: date) -> dict[str, tuple[int, int]]:
+        return {path: stat for path, stat in listing.items() if path.startswith(folder(as_of_date))}
+
+    assert of_day(files["day_1"], day["day_1"]) and not of_day(files["day_1"], day["day_2"])
+    # day 2 appends its changes and deletes the erased customer's entries of day 1: both days written
+    assert of_day(files["day_2"], day["day_2"])
+    assert of_day(files["day_2"], day["day_1"]).keys() == of_day(files["day_1"], day["day_1"]).keys()
+    for path, stat in of_day(files["day_2"], day["day_1"]).items():
+        assert stat != files["day_1"][path], path
+    # day 32 only appends: the files of days 1 and 2 are the very same files
+    assert of_day(files["day_32"], day["day_32"])
+    for earlier in ("day_1", "day_2"):
+        assert of_day(files["day_32"], day[earlier]) == of_day(files["day_2"], day[earlier])
+    # the same day built again rewrites that day only
+    assert files["day_32_again"].keys() == files["day_32"].keys()
+    for path, stat in files["day_32_again"].items():
+        assert (stat == files["day_32"][path]) == (not path.startswith(folder(day["day_32"]))), path
+
+
+def test_change_log_export_equals_the_table(history: History) -> None:
+    """After appends, an erasure and a rebuild, the day folders hold exactly the table's rows."""
+    folder = exports(history.incremental) / "segment_membership_changes"
+    table = "select *, cast(changed_at as date) as changed_date from activation.segment_membership_changes"
+    for reader, suffix in (("read_parquet", "parquet"), ("read_csv", "csv")):
+        files = f"select * from {reader}('{folder}/*/*.{suffix}', hive_partitioning = true)"
+        differing = read(
+            history.incremental,
+            f"select count(*) as n from (({table} except all {files}) union all ({files} except all {table}))",
+        )
+        assert int(differing.n[0]) == 0, suffix
+        victim = read(
+            history.incremental, f"select count(*) as n from ({files}) where external_id = '{history.erased_customer}'"
+        )
+        assert int(victim.n[0]) == 0, suffix
