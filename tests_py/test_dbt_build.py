@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from conftest import Warehouse
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from audience.generate import config_with, generate
+from conftest import Warehouse, run_dbt
+
+# sources whose rows land only when something happens: their load times say nothing of the connector
+WITHOUT_FRESHNESS = {"privacy.deletion_requests", "shop.products"}
 
 
 def test_dbt_build_passes_every_model_and_test(warehouse: Warehouse) -> None:
@@ -25,3 +35,28 @@ def test_build_ran_models_data_tests_and_unit_tests(warehouse: Warehouse) -> Non
 def test_schemas_have_clean_names(warehouse: Warehouse) -> None:
     schemas = {row[0] for row in warehouse.query("select distinct table_schema from information_schema.tables")}
     assert schemas == {"staging", "intermediate", "marts", "activation", "seeds", "snapshots"}
+
+
+def source_freshness(raw: Path, root: Path) -> dict[str, str]:
+    """`dbt source freshness` on an extract: each checked source's status."""
+    result = run_dbt(["source", "freshness"], raw, root / "freshness.duckdb", root / "target")
+    assert "Could not compute freshness" not in result.stdout, result.stdout[-3000:]
+    results = json.loads((root / "target" / "sources.json").read_text())["results"]
+    return {r["unique_id"].split(".", 2)[2]: r["status"] for r in results}
+
+
+def test_source_freshness_passes_on_a_current_extract(tmp_path: Path) -> None:
+    # loads run to the end of the extract's last day: ending tomorrow, the newest rows are never a day old
+    raw = tmp_path / "raw"
+    generate(config_with(customers=1500, seed=5, end_date=(date.today() + timedelta(days=1)).isoformat()), raw)
+    statuses = source_freshness(raw, tmp_path)
+    assert len(statuses) == 8 and not WITHOUT_FRESHNESS & statuses.keys()
+    assert set(statuses.values()) == {"pass"}, statuses
+
+
+def test_source_freshness_fails_on_a_stale_extract(warehouse: Warehouse, tmp_path: Path) -> None:
+    newest = warehouse.query("select max(_loaded_at) from intermediate.int_email_events_validated")[0][0]
+    if date.today() - newest.date() < timedelta(days=4):
+        pytest.fail("the shared test extract must end more than three days before today for this test")
+    statuses = source_freshness(warehouse.raw_dir, tmp_path)
+    assert set(statuses.values()) == {"error"}, statuses
