@@ -64,10 +64,17 @@
                 or coalesce(stored.day, exported.day) >= (select as_of_date from {{ ref('int_as_of_date') }})
             order by day
         {%- endset -%}
-        {%- for changed_day in run_query(changed_days_query).columns[0].values() %}
-    copy (select * from {{ this }} where {{ day }} = date '{{ changed_day }}')
+        {%- for changed_day in run_query(changed_days_query).columns[0].values() -%}
+            {#- a range on the column itself, so DuckDB skips the row groups of other days -#}
+            {%- set day_start = "cast('" ~ changed_day ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
+            {%- set rows_of_day -%}
+                select * from {{ this }}
+                where {{ timestamp_column }} >= {{ day_start }}
+                    and {{ timestamp_column }} < {{ dbt.dateadd('day', 1, day_start) }}
+            {%- endset %}
+    copy ({{ rows_of_day }})
         to '{{ folder }}/{{ day_column }}={{ changed_day }}' (format parquet, per_thread_output true, overwrite true);
-    copy (select * from {{ this }} where {{ day }} = date '{{ changed_day }}')
+    copy ({{ rows_of_day }})
         to '{{ folder }}/{{ day_column }}={{ changed_day }}' (format csv, header true, per_thread_output true, overwrite_or_ignore true);
         {%- endfor -%}
     {%- endif %}
