@@ -8,6 +8,7 @@ A separate warehouse is built from scratch on the D+1 extract.
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -47,6 +48,8 @@ MEMBERSHIPS_SQL = """
 """
 CHANGE_LOG_COUNT_SQL = "select count(*) as n from activation.segment_membership_changes"
 BUILD_WITHOUT_TESTS = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+# days of the change log in its file export: all of days 1 to 32, then (last build) only the last two weeks
+EXPORT_DAYS, SHORT_EXPORT_DAYS = 40, 14
 
 
 @dataclass
@@ -83,11 +86,9 @@ def exports(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}_exports")
 
 
-def build(raw: Path, warehouse: Path, root: Path, *extra: str) -> None:
-    target = root / "target"
-    result = run_dbt(
-        [*BUILD_WITHOUT_TESTS, *extra], raw, warehouse, target, AUDIENCE_EXPORTS_DIR=str(exports(warehouse))
-    )
+def build(raw: Path, warehouse: Path, root: Path, *extra: str, export_days: int = EXPORT_DAYS) -> None:
+    args = [*BUILD_WITHOUT_TESTS, *extra, "--vars", json.dumps({"change_log_export_days": export_days})]
+    result = run_dbt(args, raw, warehouse, root / "target", AUDIENCE_EXPORTS_DIR=str(exports(warehouse)))
     assert result.returncode == 0, result.stdout[-4000:]
 
 
@@ -158,6 +159,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     after = int(read(incremental, "select count(*) as n from snapshots.customer_segments_snapshot").n[0])
     changes_after = int(read(incremental, CHANGE_LOG_COUNT_SQL).n[0])
     files["day_32_again"] = change_log_files(incremental)
+    build(raw, incremental, root, export_days=SHORT_EXPORT_DAYS)
+    files["day_32_short_window"] = change_log_files(incremental)
     return History(
         root,
         incremental,
@@ -398,12 +401,28 @@ def test_change_log_export_writes_only_the_days_that_changed(history: History) -
     assert files["day_32_again"].keys() == files["day_32"].keys()
     for path, stat in files["day_32_again"].items():
         assert (stat == files["day_32"][path]) == (not path.startswith(folder(day["day_32"]))), path
+    # a shorter window: days 1 and 2 leave it (rewritten, empty), day 32 is written as always
+    assert day["day_32"] - day["day_2"] >= timedelta(days=SHORT_EXPORT_DAYS)
+    assert files["day_32_short_window"].keys() >= files["day_32_again"].keys()
+    for path, stat in files["day_32_again"].items():
+        assert stat != files["day_32_short_window"][path], path
 
 
 def test_change_log_export_equals_the_table(history: History) -> None:
-    """After appends, an erasure and a rebuild, the day folders hold exactly the table's rows."""
+    """After appends, an erasure, a rebuild and a shorter window, the day folders hold exactly the window's rows."""
     folder = exports(history.incremental) / "segment_membership_changes"
-    table = "select *, cast(changed_at as date) as changed_date from activation.segment_membership_changes"
+    as_of_date = pd.Timestamp(history.segments["day_32"].as_of_date.iloc[0]).date()
+    first_kept_day = as_of_date - timedelta(days=SHORT_EXPORT_DAYS - 1)
+    table = f"""
+        select *, cast(changed_at as date) as changed_date
+        from activation.segment_membership_changes
+        where changed_at >= date '{first_kept_day}'
+    """
+    left_the_export = read(
+        history.incremental,
+        f"select count(*) as n from activation.segment_membership_changes where changed_at < date '{first_kept_day}'",
+    )
+    assert int(left_the_export.n[0]) > 0  # the table keeps the days the export no longer holds
     for reader, suffix in (("read_parquet", "parquet"), ("read_csv", "csv")):
         files = f"select * from {reader}('{folder}/*/*.{suffix}', hive_partitioning = true)"
         differing = read(

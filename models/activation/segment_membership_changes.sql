@@ -6,7 +6,7 @@
         on_schema_change='fail',
         post_hook=[
             "{{ delete_erased_rows({'customer_id': 'external_id'}) }}",
-            "{{ export_days_to_files('changed_at', 'changed_date') }}",
+            "{{ export_days_to_files('changed_at', 'changed_date', var('change_log_export_days')) }}",
         ]
     )
 }}
@@ -21,9 +21,9 @@
     so rebuilding on the same data adds nothing. An incremental build reads
     only the versions it opened or closed (those dated by its as-of date).
     An exit is the only row a suppressed contact can have here (it carries
-    no email or traits); erased people's events are deleted. Exported as a
-    folder per day, and a build writes only the days it changed (see
-    export_days_to_files): the log grows every day, its daily export does not.
+    no email or traits); erased people's events are deleted. Its file export
+    holds the last var change_log_export_days days, a folder per day, and a
+    build writes only the days it changed (see export_days_to_files).
 -#}
 
 with
