@@ -143,3 +143,17 @@ def test_rebuilt_exports_never_change_an_earlier_export_version(site: Site) -> N
     assert lists and any(files_after.get(path) != files_before[path] for path in lists)
     # readers still holding the earlier version see it as it was
     assert {p.relative_to(earlier): digest(p) for p in earlier.rglob("*") if p.is_file()} == files_before
+
+
+def test_the_next_build_parses_only_what_changed(site: Site) -> None:
+    """Each build writes to a new export folder; dbt must not re-parse the whole project for it."""
+    for _ in range(2):
+        build = site.build()
+        assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    # the profile is the same from build to build, so dbt parses partially (it re-parses everything
+    # when a profile value changes, as the export folder did when it was in the profile)
+    assert "Unable to do partial parsing" not in build.stdout
+    # and what depends on the export folder was parsed again: the list view reads this build's folder
+    with duckdb.connect(str(site.warehouse), read_only=True) as con:
+        [(view,)] = con.execute("select sql from duckdb_views() where view_name = 'segment_list_exports'").fetchall()
+    assert f"/{os.readlink(site.exports)}/segment_lists/" in view
