@@ -157,3 +157,6 @@ def test_the_next_build_parses_only_what_changed(site: Site) -> None:
     with duckdb.connect(str(site.warehouse), read_only=True) as con:
         [(view,)] = con.execute("select sql from duckdb_views() where view_name = 'segment_list_exports'").fetchall()
     assert f"/{os.readlink(site.exports)}/segment_lists/" in view
+    # after several builds: the published export folder and the one before it, no more
+    versions = sorted(p.name for p in site.root.glob(".exports-*"))
+    assert len(versions) == 2 and versions[-1] == os.readlink(site.exports)
