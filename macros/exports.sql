@@ -40,7 +40,10 @@
         {%- set has_files = listing.columns[0].values()[0] -%}
     {%- endif -%}
     {%- if not has_files %}
-    {#- the first build: the partitioned write creates the folders -#}
+    {#-
+        the first build: the partitioned write creates the folders; the
+        Parquet write clears the table's folder, the CSV write adds to it
+    -#}
     {%- for format in ['parquet', 'csv'] %}
     copy (
         select *, {{ day }} as {{ day_column }}
@@ -92,6 +95,7 @@
                     and false
                     {%- endif %}
             {%- endset %}
+    {#- the Parquet write clears the day's folder (and creates it), the CSV write adds to it #}
     copy ({{ rows_of_day }})
         to '{{ folder }}/{{ day_column }}={{ row[0] }}' (format parquet, per_thread_output true, overwrite true);
     copy ({{ rows_of_day }})
