@@ -11,8 +11,13 @@
 {% macro export_to_files(formats=['parquet', 'csv']) -%}
     {%- for format in formats %}
     copy (select * from {{ this }}) to '{{ exports_dir() }}/{{ this.identifier }}.{{ format }}'
-        (format {{ format }}{{ ', header true' if format == 'csv' }});
+        ({{ file_format(format) }});
     {%- endfor %}
+{%- endmacro %}
+
+{#- The COPY option naming a file format; CSV files get a header row. -#}
+{% macro file_format(format) -%}
+    format {{ format }}{{ ', header true' if format == 'csv' }}
 {%- endmacro %}
 
 {#-
@@ -29,6 +34,8 @@
     them. Run after the hook that deletes erased rows.
 -#}
 {% macro export_days_to_files(timestamp_column, day_column, keep_days) -%}
+    {#- the days' row counts are read back from the Parquet files -#}
+    {%- set formats = ['parquet', 'csv'] -%}
     {%- set folder = exports_dir() ~ '/' ~ this.identifier -%}
     {%- set day = 'cast(' ~ timestamp_column ~ ' as date)' -%}
     {%- set first_kept_day -%}
@@ -42,26 +49,33 @@
     {%- if not has_files %}
     {#-
         the first build: the partitioned write creates the folders; the
-        Parquet write clears the table's folder, the CSV write adds to it
+        first format's write clears the table's folder, the next adds to it
     -#}
-    {%- for format in ['parquet', 'csv'] %}
+    {%- for format in formats %}
     copy (
         select *, {{ day }} as {{ day_column }}
         from {{ this }}
         where {{ day }} >= {{ first_kept_day }}
     ) to '{{ folder }}' (
-        format {{ format }}{{ ', header true' if format == 'csv' }}, partition_by ({{ day_column }}),
-        {{ 'overwrite' if format == 'parquet' else 'overwrite_or_ignore' }} true
+        {{ file_format(format) }}, partition_by ({{ day_column }}),
+        {{ 'overwrite' if loop.first else 'overwrite_or_ignore' }} true
     );
     {%- endfor %}
     {%- else -%}
         {%- set days_to_write_query -%}
             with
 
+            window_start as (
+                select
+                    as_of_date,
+                    {{ dbt.dateadd('day', 1 - keep_days, 'as_of_date') }} as first_kept_day
+                from {{ ref('int_as_of_date') }}
+            ),
+
             stored as (
                 select {{ day }} as day, count(*) as row_count
                 from {{ this }}
-                where {{ day }} >= {{ first_kept_day }}
+                where {{ day }} >= (select first_kept_day from window_start)
                 group by all
             ),
 
@@ -69,20 +83,30 @@
                 select cast({{ day_column }} as date) as day, count(*) as row_count
                 from read_parquet('{{ folder }}/*/*.parquet', hive_partitioning = true)
                 group by all
+            ),
+
+            compared as (
+                select
+                    coalesce(stored.day, exported.day) as day,
+                    stored.row_count as stored_rows,
+                    exported.row_count as exported_rows
+
+                from stored
+                full outer join exported
+                    on stored.day = exported.day
             )
 
             select
-                coalesce(stored.day, exported.day) as day,
-                coalesce(stored.day, exported.day) >= {{ first_kept_day }} as is_kept
+                compared.day,
+                compared.day >= window_start.first_kept_day as is_kept
 
-            from stored
-            full outer join exported
-                on stored.day = exported.day
+            from compared
+            cross join window_start
             {%- if not flags.FULL_REFRESH %}
-            where stored.row_count is distinct from exported.row_count
-                or coalesce(stored.day, exported.day) >= (select as_of_date from {{ ref('int_as_of_date') }})
+            where compared.stored_rows is distinct from compared.exported_rows
+                or compared.day >= window_start.as_of_date
             {%- endif %}
-            order by day
+            order by compared.day
         {%- endset -%}
         {%- for row in run_query(days_to_write_query).rows -%}
             {#- a range on the column itself, so DuckDB skips the row groups of other days -#}
@@ -95,11 +119,13 @@
                     and false
                     {%- endif %}
             {%- endset %}
-    {#- the Parquet write clears the day's folder (and creates it), the CSV write adds to it #}
-    copy ({{ rows_of_day }})
-        to '{{ folder }}/{{ day_column }}={{ row[0] }}' (format parquet, per_thread_output true, overwrite true);
-    copy ({{ rows_of_day }})
-        to '{{ folder }}/{{ day_column }}={{ row[0] }}' (format csv, header true, per_thread_output true, overwrite_or_ignore true);
+            {#- the first format's write clears the day's folder (and creates it), the next adds to it #}
+            {%- for format in formats %}
+    copy ({{ rows_of_day }}) to '{{ folder }}/{{ day_column }}={{ row[0] }}' (
+        {{ file_format(format) }}, per_thread_output true,
+        {{ 'overwrite' if loop.first else 'overwrite_or_ignore' }} true
+    );
+            {%- endfor -%}
         {%- endfor -%}
     {%- endif %}
 {%- endmacro %}

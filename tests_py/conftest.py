@@ -37,6 +37,20 @@ class Warehouse:
             return con.execute(sql).fetchall()
 
 
+# the change log's export: a folder per day, read back with hive partitioning
+DAY_FOLDER_READERS = {"parquet": "read_parquet", "csv": "read_csv"}
+
+
+def day_folder_rows(folder: Path, suffix: str) -> str:
+    """SQL for the rows of an export written as one folder per day, in the Parquet or the CSV files."""
+    return f"select * from {DAY_FOLDER_READERS[suffix]}('{folder}/*/*.{suffix}', hive_partitioning = true)"
+
+
+def rows_in_one_only(left: str, right: str) -> str:
+    """SQL counting (as n) the rows of one query that the other lacks, duplicates counted."""
+    return f"select count(*) as n from (({left} except all {right}) union all ({right} except all {left}))"
+
+
 def dbt_env(raw_dir: Path, warehouse: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(

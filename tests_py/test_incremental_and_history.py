@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from audience.generate import config_with, generate
-from conftest import run_dbt
+from conftest import DAY_FOLDER_READERS, day_folder_rows, rows_in_one_only, run_dbt
 
 DAY_1 = date(2026, 9, 30)
 FACTS = ["fct_orders", "fct_order_items", "fct_email_events", "fct_web_events", "fct_web_sessions"]
@@ -423,12 +423,9 @@ def test_change_log_export_equals_the_table(history: History) -> None:
         f"select count(*) as n from activation.segment_membership_changes where changed_at < date '{first_kept_day}'",
     )
     assert int(left_the_export.n[0]) > 0  # the table keeps the days the export no longer holds
-    for reader, suffix in (("read_parquet", "parquet"), ("read_csv", "csv")):
-        files = f"select * from {reader}('{folder}/*/*.{suffix}', hive_partitioning = true)"
-        differing = read(
-            history.incremental,
-            f"select count(*) as n from (({table} except all {files}) union all ({files} except all {table}))",
-        )
+    for suffix in DAY_FOLDER_READERS:
+        files = day_folder_rows(folder, suffix)
+        differing = read(history.incremental, rows_in_one_only(table, files))
         assert int(differing.n[0]) == 0, suffix
         victim = read(
             history.incremental, f"select count(*) as n from ({files}) where external_id = '{history.erased_customer}'"

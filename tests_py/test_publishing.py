@@ -45,6 +45,11 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def digests(folder: Path) -> dict[Path, str]:
+    """Every file under ``folder`` (relative path) with the digest of its bytes."""
+    return {p.relative_to(folder): digest(p) for p in folder.rglob("*") if p.is_file()}
+
+
 def contacts(warehouse: Path) -> int:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute("select count(*) from activation.esp_contacts").fetchall()[0][0]
@@ -118,31 +123,31 @@ def test_a_build_failing_halfway_changes_nothing_readers_see(site: Site) -> None
 
 def test_a_selective_build_keeps_the_exports_it_did_not_rebuild(site: Site) -> None:
     before = os.readlink(site.exports)
-    exported_before = {p.relative_to(site.exports): digest(p) for p in site.exports.rglob("*") if p.is_file()}
+    exported_before = digests(site.exports)
     assert Path("esp_contacts.parquet") in exported_before
     # a build of the marts alone writes no export; the published exports must stay whole
     marts_only = site.build("--select", "marts")
     assert marts_only.returncode == 0, marts_only.stdout[-3000:] + marts_only.stderr[-3000:]
     assert os.readlink(site.exports) != before
-    exported_after = {p.relative_to(site.exports): digest(p) for p in site.exports.rglob("*") if p.is_file()}
+    exported_after = digests(site.exports)
     assert exported_after == exported_before
 
 
 def test_rebuilt_exports_never_change_an_earlier_export_version(site: Site) -> None:
     earlier = site.exports.parent / os.readlink(site.exports)
-    files_before = {p.relative_to(earlier): digest(p) for p in earlier.rglob("*") if p.is_file()}
+    files_before = digests(earlier)
     # without opt-out countries more people are contactable: the contact export and the
     # segment lists (a partitioned folder the build clears and rewrites) change in the new version
     rebuilt = site.build(
         "--select", "+esp_contacts", "+segment_list_exports", "--vars", json.dumps({"email_opt_out_countries": []})
     )
     assert rebuilt.returncode == 0, rebuilt.stdout[-3000:] + rebuilt.stderr[-3000:]
-    files_after = {p.relative_to(site.exports): digest(p) for p in site.exports.rglob("*") if p.is_file()}
+    files_after = digests(site.exports)
     assert files_after[Path("esp_contacts.parquet")] != files_before[Path("esp_contacts.parquet")]
     lists = [path for path in files_before if path.parts[0] == "segment_lists"]
     assert lists and any(files_after.get(path) != files_before[path] for path in lists)
     # readers still holding the earlier version see it as it was
-    assert {p.relative_to(earlier): digest(p) for p in earlier.rglob("*") if p.is_file()} == files_before
+    assert digests(earlier) == files_before
 
 
 def test_the_next_build_parses_only_what_changed(site: Site) -> None:
