@@ -4,7 +4,10 @@
     collect_list(...)))), so the default raises instead of guessing.
 -#}
 
-{#- A JSON object from the (key, value) pairs of a group. -#}
+{#-
+    A JSON object from the (key, value) pairs of a group, keys in order, so
+    the same pairs give the same text on every run; keys must be unique.
+-#}
 {% macro json_object_agg(key, value) -%}
     {{ return(adapter.dispatch('json_object_agg', 'audience_warehouse')(key, value)) }}
 {%- endmacro %}
@@ -13,8 +16,9 @@
     {{ exceptions.raise_compiler_error('json_object_agg is not implemented for ' ~ target.type) }}
 {%- endmacro %}
 
+{#- json_group_object keeps the order rows arrive in, which parallel scans vary -#}
 {% macro duckdb__json_object_agg(key, value) -%}
-    json_group_object({{ key }}, {{ value }})
+    to_json(map_from_entries(list(struct_pack(k := {{ key }}, v := {{ value }}) order by {{ key }})))
 {%- endmacro %}
 
 {#- A JSON array of the values of a group, in the given order. -#}
