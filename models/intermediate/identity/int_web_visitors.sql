@@ -84,7 +84,7 @@ merged as (
 
 ),
 
-final as (
+merged_visitors as (
 
     select
         anonymous_id,
@@ -95,6 +95,13 @@ final as (
         _loaded_at
 
     from merged
+
+),
+
+final as (
+
+    -- a full build has nothing stored to merge: each browser is in new_visitors once
+    select * from {{ 'merged_visitors' if window_start is not none else 'visitors' }}
 
 )
 

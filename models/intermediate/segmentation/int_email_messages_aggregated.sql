@@ -80,7 +80,7 @@ messages as (
 
 ),
 
-final as (
+merged as (
 
     select
         customer_key,
@@ -93,6 +93,13 @@ final as (
 
     from messages
     group by customer_key, campaign_id
+
+),
+
+final as (
+
+    -- a full build has nothing stored to merge: each message is in new_messages once
+    select * from {{ 'merged' if window_start is not none else 'new_messages' }}
 
 )
 
