@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from audience.generate import config_with, generate
+from audience.publish import manifest_path
 from conftest import PROJECT_DIR, dbt_env
 
 QUICK_BUILD = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
@@ -131,6 +132,32 @@ def test_a_selective_build_keeps_the_exports_it_did_not_rebuild(site: Site) -> N
     assert os.readlink(site.exports) != before
     exported_after = digests(site.exports)
     assert exported_after == exported_before
+
+
+def test_exports_no_model_owns_are_not_published(site: Site) -> None:
+    """An export whose model was removed or renamed must not linger for a sync to keep reading."""
+    published = site.exports.parent / os.readlink(site.exports)
+    (published / "retired_segment.csv").write_text("external_id\nsomeone\n")
+    (published / "retired_lists" / "segment_key=x").mkdir(parents=True)
+    (published / "retired_lists" / "segment_key=x" / "data_0.csv").write_text("email\nsomeone@shop.io\n")
+    kept = {path: value for path, value in digests(published).items() if not path.parts[0].startswith("retired")}
+    assert Path("segment_membership_changes") in {Path(path.parts[0]) for path in kept}
+
+    # a build that rebuilds no export at all still drops them, and only them
+    build = site.build("--select", "int_as_of_date")
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    assert "removed exports no model writes any more: retired_lists, retired_segment.csv" in build.stderr
+    assert digests(site.exports) == kept
+    # the earlier version is left as it was, for readers still on it
+    assert (published / "retired_segment.csv").exists()
+
+
+def test_the_manifest_is_found_where_dbt_writes_it() -> None:
+    environ = {"DBT_PROJECT_DIR": "/project"}
+    assert manifest_path(["build"], environ) == Path("/project/target/manifest.json")
+    assert manifest_path(["build"], {**environ, "DBT_TARGET_PATH": "/t"}) == Path("/t/manifest.json")
+    assert manifest_path(["build", "--target-path", "/a", "-s", "x"], environ) == Path("/a/manifest.json")
+    assert manifest_path(["build", "--target-path=/b"], environ) == Path("/b/manifest.json")
 
 
 def test_rebuilt_exports_never_change_an_earlier_export_version(site: Site) -> None:

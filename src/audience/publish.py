@@ -13,16 +13,20 @@ what readers see:
    selects some models keeps the exports of the others; DuckDB writes each
    export to a temporary file and renames it, so rewriting a file replaces
    the link and never changes an earlier version;
-2. only when dbt succeeds is the copy checkpointed and renamed over the
-   published file (``os.replace``: atomic on one file system; readers that
-   hold the old file keep reading it, new connections see the new one), and
-   the ``exports`` symlink is switched to the new folder the same way;
+2. only when dbt succeeds: exports no model of the project owns any more
+   (its model removed, renamed or disabled) are dropped from the new folder,
+   so a sync never goes on reading a list nothing updates; the copy is
+   checkpointed and renamed over the published file (``os.replace``: atomic
+   on one file system; readers that hold the old file keep reading it, new
+   connections see the new one), and the ``exports`` symlink is switched to
+   the new folder the same way;
 3. when dbt fails, nothing published changes; the working copy is kept for
    inspection and the next build starts again from the published file.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -82,6 +86,52 @@ def new_export_folder(published: Published, build_id: str) -> Path:
     return folder
 
 
+def manifest_path(dbt_args: list[str], environ: dict[str, str]) -> Path:
+    """Where this dbt run writes manifest.json: --target-path, DBT_TARGET_PATH, else <project>/target."""
+    target = environ.get("DBT_TARGET_PATH")
+    for position, argument in enumerate(dbt_args):
+        if argument == "--target-path" and position + 1 < len(dbt_args):
+            target = dbt_args[position + 1]
+        elif argument.startswith("--target-path="):
+            target = argument.split("=", 1)[1]
+    if target is None:
+        target = str(Path(environ.get("DBT_PROJECT_DIR", ".")) / "target")
+    return Path(target) / "manifest.json"
+
+
+def owned_export_names(manifest: dict) -> set[str]:
+    """Top-level export names the project's models own.
+
+    A model owns the entries named after it (``<model>.parquet``,
+    ``<model>.csv``, a ``<model>/`` folder of day files) and, when it is an
+    external model, the last part of its location (``segment_lists``).
+    Disabled models are not in the manifest's nodes.
+    """
+    names = set()
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model":
+            continue
+        names.add(node["alias"])
+        location = node["config"].get("location")
+        if node["config"].get("materialized") == "external" and location:
+            names.add(Path(location).name)
+    return names
+
+
+def remove_unowned_exports(folder: Path, owned: set[str]) -> list[str]:
+    """Remove the entries of ``folder`` whose name (up to its first dot) no model owns; return their names."""
+    removed = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.split(".", 1)[0] in owned:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+        removed.append(entry.name)
+    return removed
+
+
 def swap_symlink(link: Path, target: Path) -> None:
     """Point ``link`` at ``target`` atomically (a real folder in the way is moved aside once)."""
     if link.exists() and not link.is_symlink():
@@ -106,6 +156,7 @@ def publish(published: Published, working: Path, export_folder: Path) -> None:
 def build_and_publish(dbt_args: list[str], published: Published, dbt: str | None = None) -> int:
     """Run ``dbt <dbt_args>`` on a working copy; publish it only if dbt succeeds. Returns dbt's exit code."""
     dbt = dbt or str(Path(sys.executable).with_name("dbt"))
+    started = time.time()
     build_id = time.strftime("%Y%m%d%H%M%S") + f"-{os.getpid()}"
     working = prepare_working_copy(published)
     export_folder = new_export_folder(published, build_id)
@@ -119,6 +170,13 @@ def build_and_publish(dbt_args: list[str], published: Published, dbt: str | None
             file=sys.stderr,
         )
         return result.returncode
+    manifest = manifest_path(dbt_args, os.environ)
+    if manifest.exists() and manifest.stat().st_mtime >= started:
+        removed = remove_unowned_exports(export_folder, owned_export_names(json.loads(manifest.read_text())))
+        if removed:
+            print(f"removed exports no model writes any more: {', '.join(removed)}", file=sys.stderr)
+    else:
+        print(f"no manifest from this build at {manifest}: exports of removed models are kept", file=sys.stderr)
     publish(published, working, export_folder)
     print(f"published {published.warehouse} and {published.exports} -> {export_folder.name}", file=sys.stderr)
     return 0
