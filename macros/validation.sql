@@ -51,15 +51,18 @@
 {#-
     'missing_timestamp', 'unparseable_timestamp' or 'future_timestamp' for a
     raw text timestamp, else null. "Future" means later than the moment the
-    row was loaded, beyond the var future_timestamp_tolerance_hours.
+    row was loaded, beyond the var future_timestamp_tolerance_hours. Each
+    branch of a case parses the text again, so the usual row (parsed and on
+    time) is settled by the first comparison: one parse instead of three on
+    tens of millions of events. A null loaded_at flags nothing.
 -#}
 {% macro timestamp_issue(raw_column, loaded_at='_loaded_at') -%}
+    {%- set latest_valid = dbt.dateadd('hour', var('future_timestamp_tolerance_hours'), loaded_at) -%}
     case
         when {{ normalize_text(raw_column) }} is null then 'missing_timestamp'
+        when coalesce({{ to_utc_timestamp(raw_column) }} <= {{ latest_valid }}, false) then null
         when {{ to_utc_timestamp(raw_column) }} is null then 'unparseable_timestamp'
-        when {{ to_utc_timestamp(raw_column) }}
-            > {{ dbt.dateadd('hour', var('future_timestamp_tolerance_hours'), loaded_at) }}
-            then 'future_timestamp'
+        when {{ loaded_at }} is not null then 'future_timestamp'
     end
 {%- endmacro %}
 

@@ -52,6 +52,15 @@ select 'timestamp_issue missing', {{ timestamp_issue("'  '", "timestamp '2026-03
 
 union all
 
+select 'timestamp_issue unparseable',
+    {{ timestamp_issue("'2026-02-30T10:00:00Z'", "timestamp '2026-03-01 00:00:00'") }}, 'unparseable_timestamp'
+
+union all
+
+select 'timestamp_issue without a load time', {{ timestamp_issue("'2026-03-03T00:00:00Z'", "cast(null as timestamp)") }}, null
+
+union all
+
 select 'surrogate_key is null-safe and ordered',
     cast({{ surrogate_key(["cast(null as varchar)", "'x'"]) }} = {{ surrogate_key(["'x'", "cast(null as varchar)"]) }} as varchar),
     'false'
