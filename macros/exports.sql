@@ -28,7 +28,8 @@
     the days whose rows changed: the as-of date and later (where it appends),
     any earlier day whose row count differs from its files (erased people's
     rows deleted since, or a day never written), and the day that leaves the
-    window (left with empty files). A full refresh writes every day. A day
+    window (left with empty files, which `python -m audience build` removes
+    before it publishes). A full refresh writes every day. A day
     is written by clearing its folder first: COPY's overwrite unlinks the
     old files, so an earlier export version holding links to them keeps
     them. Run after the hook that deletes erased rows.

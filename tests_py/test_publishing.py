@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -192,3 +193,29 @@ def test_the_next_build_parses_only_what_changed(site: Site) -> None:
     # after several builds: the published export folder and the one before it, no more
     versions = sorted(p.name for p in site.root.glob(".exports-*"))
     assert len(versions) == 2 and versions[-1] == os.readlink(site.exports)
+
+
+def day_folders(exports: Path) -> set[str]:
+    return {p.name for p in (exports / "segment_membership_changes").iterdir()}
+
+
+def test_a_day_leaving_the_change_log_window_leaves_the_export(site: Site) -> None:
+    """That day is written as empty files (DuckDB cannot delete a folder); publishing removes the folder."""
+    with duckdb.connect(str(site.warehouse), read_only=True) as con:
+        [(as_of,)] = con.execute("select as_of_date from intermediate.int_as_of_date").fetchall()
+    earlier = site.exports.parent / os.readlink(site.exports)
+    earlier_days = day_folders(earlier)
+    later = as_of + timedelta(days=3)
+    # a build three days on that exports one day: every earlier day leaves the window
+    build = site.build("--vars", json.dumps({"as_of_date": later.isoformat(), "change_log_export_days": 1}))
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    with duckdb.connect(str(site.warehouse), read_only=True) as con:
+        logged = con.execute("select distinct cast(changed_at as date) from activation.segment_membership_changes")
+        days = {day for (day,) in logged.fetchall()}
+    kept = {f"changed_date={day}" for day in days if day >= later}
+    assert kept and days - {day for day in days if day >= later}  # the table keeps the days that left
+    assert earlier_days - kept, "some day folder must have left the window"
+    assert day_folders(site.exports) == kept
+    assert "removed export folders without rows: segment_membership_changes/changed_date=" in build.stderr
+    # the earlier version keeps its day folders for readers still on it
+    assert day_folders(earlier) == earlier_days

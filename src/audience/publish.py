@@ -15,11 +15,12 @@ what readers see:
    the link and never changes an earlier version;
 2. only when dbt succeeds: exports no model of the project owns any more
    (its model removed, renamed or disabled) are dropped from the new folder,
-   so a sync never goes on reading a list nothing updates; the copy is
-   checkpointed and renamed over the published file (``os.replace``: atomic
-   on one file system; readers that hold the old file keep reading it, new
-   connections see the new one), and the ``exports`` symlink is switched to
-   the new folder the same way;
+   so a sync never goes on reading a list nothing updates, and so are
+   partition folders without rows (a day that left the change log's
+   window); the copy is checkpointed and renamed over the published file
+   (``os.replace``: atomic on one file system; readers that hold the old
+   file keep reading it, new connections see the new one), and the
+   ``exports`` symlink is switched to the new folder the same way;
 3. when dbt fails, nothing published changes; the working copy is kept for
    inspection and the next build starts again from the published file.
 """
@@ -36,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 KEEP_EXPORT_VERSIONS = 2
 
@@ -132,6 +134,27 @@ def remove_unowned_exports(folder: Path, owned: set[str]) -> list[str]:
     return removed
 
 
+def remove_empty_partitions(folder: Path) -> list[str]:
+    """Remove partition folders (``<column>=<value>``) whose Parquet files hold no rows; return their paths.
+
+    DuckDB cannot delete a folder, so the day that leaves the change log's
+    export window is written as empty files; removing it here leaves the
+    export holding only the days it covers. A partition folder left empty
+    by this is removed as well.
+    """
+    removed = []
+    for partition in sorted(folder.rglob("*=*"), key=lambda path: len(path.parts), reverse=True):
+        if not partition.is_dir():
+            continue
+        parquet_files = list(partition.glob("*.parquet"))
+        if parquet_files and all(pq.read_metadata(path).num_rows == 0 for path in parquet_files):
+            shutil.rmtree(partition)
+            removed.append(str(partition.relative_to(folder)))
+        elif not parquet_files and not any(partition.iterdir()):
+            partition.rmdir()
+    return removed
+
+
 def swap_symlink(link: Path, target: Path) -> None:
     """Point ``link`` at ``target`` atomically (a real folder in the way is moved aside once)."""
     if link.exists() and not link.is_symlink():
@@ -177,6 +200,9 @@ def build_and_publish(dbt_args: list[str], published: Published, dbt: str | None
             print(f"removed exports no model writes any more: {', '.join(removed)}", file=sys.stderr)
     else:
         print(f"no manifest from this build at {manifest}: exports of removed models are kept", file=sys.stderr)
+    emptied = remove_empty_partitions(export_folder)
+    if emptied:
+        print(f"removed export folders without rows: {', '.join(emptied)}", file=sys.stderr)
     publish(published, working, export_folder)
     print(f"published {published.warehouse} and {published.exports} -> {export_folder.name}", file=sys.stderr)
     return 0
