@@ -33,11 +33,11 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow.parquet as pq
 
 KEEP_EXPORT_VERSIONS = 2
 
@@ -88,7 +88,7 @@ def new_export_folder(published: Published, build_id: str) -> Path:
     return folder
 
 
-def manifest_path(dbt_args: list[str], environ: dict[str, str]) -> Path:
+def manifest_path(dbt_args: list[str], environ: Mapping[str, str]) -> Path:
     """Where this dbt run writes manifest.json: --target-path, DBT_TARGET_PATH, else <project>/target."""
     target = environ.get("DBT_TARGET_PATH")
     for position, argument in enumerate(dbt_args):
@@ -134,6 +134,12 @@ def remove_unowned_exports(folder: Path, owned: set[str]) -> list[str]:
     return removed
 
 
+def rows_in(parquet_files: list[str]) -> int:
+    """Rows in these Parquet files, from their footers."""
+    query = "select coalesce(sum(num_rows), 0) from parquet_file_metadata(?)"
+    return duckdb.execute(query, [parquet_files]).fetchall()[0][0]
+
+
 def remove_empty_partitions(folder: Path) -> list[str]:
     """Remove partition folders (``<column>=<value>``) whose Parquet files hold no rows; return their paths.
 
@@ -146,13 +152,26 @@ def remove_empty_partitions(folder: Path) -> list[str]:
     for partition in sorted(folder.rglob("*=*"), key=lambda path: len(path.parts), reverse=True):
         if not partition.is_dir():
             continue
-        parquet_files = list(partition.glob("*.parquet"))
-        if parquet_files and all(pq.read_metadata(path).num_rows == 0 for path in parquet_files):
+        parquet_files = [str(path) for path in partition.glob("*.parquet")]
+        if parquet_files and rows_in(parquet_files) == 0:
             shutil.rmtree(partition)
             removed.append(str(partition.relative_to(folder)))
         elif not parquet_files and not any(partition.iterdir()):
             partition.rmdir()
     return removed
+
+
+def tidy_exports(folder: Path, manifest: Path, build_started: float) -> None:
+    """Drop from a build's export folder what no model owns any more and partitions without rows."""
+    if manifest.exists() and manifest.stat().st_mtime >= build_started:
+        removed = remove_unowned_exports(folder, owned_export_names(json.loads(manifest.read_text())))
+        if removed:
+            print(f"removed exports no model writes any more: {', '.join(removed)}", file=sys.stderr)
+    else:
+        print(f"no manifest from this build at {manifest}: exports of removed models are kept", file=sys.stderr)
+    emptied = remove_empty_partitions(folder)
+    if emptied:
+        print(f"removed export folders without rows: {', '.join(emptied)}", file=sys.stderr)
 
 
 def swap_symlink(link: Path, target: Path) -> None:
@@ -193,16 +212,7 @@ def build_and_publish(dbt_args: list[str], published: Published, dbt: str | None
             file=sys.stderr,
         )
         return result.returncode
-    manifest = manifest_path(dbt_args, os.environ)
-    if manifest.exists() and manifest.stat().st_mtime >= started:
-        removed = remove_unowned_exports(export_folder, owned_export_names(json.loads(manifest.read_text())))
-        if removed:
-            print(f"removed exports no model writes any more: {', '.join(removed)}", file=sys.stderr)
-    else:
-        print(f"no manifest from this build at {manifest}: exports of removed models are kept", file=sys.stderr)
-    emptied = remove_empty_partitions(export_folder)
-    if emptied:
-        print(f"removed export folders without rows: {', '.join(emptied)}", file=sys.stderr)
+    tidy_exports(export_folder, manifest_path(dbt_args, os.environ), started)
     publish(published, working, export_folder)
     print(f"published {published.warehouse} and {published.exports} -> {export_folder.name}", file=sys.stderr)
     return 0
