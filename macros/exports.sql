@@ -15,6 +15,25 @@
     {%- endfor %}
 {%- endmacro %}
 
+{#-
+    Post-hook of a model exported as a folder of partitions: write it to
+    <exports dir>/<model>/<column>=<value>/.../ (hive style, one folder per
+    value of the partition_by columns, which are not repeated inside the
+    files). The first format's write replaces every file already in the
+    folder, also when there are no rows (COPY's overwrite unlinks the old
+    files, so an earlier export version holding links to them keeps them);
+    the folders it leaves empty are removed by `python -m audience build`
+    before it publishes.
+-#}
+{% macro export_partitions_to_files(partition_by, formats=['parquet', 'csv']) -%}
+    {%- for format in formats %}
+    copy (select * from {{ this }}) to '{{ exports_dir() }}/{{ this.identifier }}' (
+        {{ file_format(format) }}, partition_by ({{ partition_by | join(', ') }}),
+        {{ 'overwrite' if loop.first else 'overwrite_or_ignore' }} true
+    );
+    {%- endfor %}
+{%- endmacro %}
+
 {#- The COPY option naming a file format; CSV files get a header row. -#}
 {% macro file_format(format) -%}
     format {{ format }}{{ ', header true' if format == 'csv' }}

@@ -133,7 +133,7 @@ def test_exports_equal_the_tables(warehouse: Warehouse) -> None:
 
 
 def test_one_list_csv_per_segment_in_import_shape(warehouse: Warehouse) -> None:
-    lists = warehouse.path.parent / "exports" / "segment_lists"
+    lists = warehouse.path.parent / "exports" / "segment_list_exports"
     folders = {p.parent.relative_to(lists).as_posix() for p in lists.rglob("*.csv")}
     sizes = warehouse.query("select segment_type, segment_key from activation.segment_sizes where contact_count > 0")
     segments = {f"segment_type={t}/segment_key={k}" for t, k in sizes}

@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from conftest import DBT, PROJECT_DIR, dbt_env
@@ -65,3 +66,32 @@ def test_generic_test_finds_exactly_the_bad_rows(macro_run: dict[str, dict], tes
     thresholds = {test["config"]["error_if"].replace(" ", ""), test["config"]["warn_if"].replace(" ", "")}
     assert thresholds == {f"!={failures}"}
     assert test["status"] == "pass", test.get("message")
+
+
+def test_a_partitioned_export_keeps_no_file_of_an_earlier_build(tmp_path: Path) -> None:
+    """export_partitions_to_files: a partition that lost its rows, or every partition, leaves no file behind."""
+    folder = tmp_path / "exports" / "fixture_partitioned_export"
+
+    def export(kinds: str) -> dict[str, int]:
+        selection = ["--select", "fixture_partitioned_export", "--vars", json.dumps({"export_fixture_kinds": kinds})]
+        result = subprocess.run(
+            [DBT, "run", "--project-dir", str(MACRO_PROJECT), *selection, "--target-path", str(tmp_path / "target")],
+            cwd=MACRO_PROJECT,
+            env=dbt_env(tmp_path, tmp_path / "macros.duckdb"),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout[-4000:]
+        rows: dict[str, int] = {}
+        for path in folder.rglob("*.*"):
+            reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
+            counted = duckdb.sql(f"select count(*) from {reader}('{path}')").fetchall()[0][0]
+            key = path.parent.name + path.suffix
+            rows[key] = rows.get(key, 0) + counted
+        return rows
+
+    assert export("a,b") == {"kind=a.parquet": 2, "kind=a.csv": 2, "kind=b.parquet": 1, "kind=b.csv": 1}
+    assert export("a") == {"kind=a.parquet": 2, "kind=a.csv": 2}
+    # without rows: no file at all (a list sync would otherwise import the last build's lists)
+    assert export("") == {}

@@ -1,19 +1,19 @@
 {{
     config(
-        materialized='external',
-        location=exports_dir() ~ '/segment_lists',
-        format='csv',
-        options={'partition_by': 'segment_type, segment_key', 'overwrite': true},
-        contract={'enforced': false}
+        materialized='view',
+        post_hook="{{ export_partitions_to_files(['segment_type', 'segment_key'], formats=['csv']) }}"
     )
 }}
 
 {#-
-    One CSV per segment in the shape ESP list imports expect (Klaviyo,
-    Mailchimp: email, first and last name, then properties), written to
-    <exports>/segment_lists/segment_type=<type>/segment_key=<key>/*.csv.
-    The folder is rewritten on every build, so a segment nobody is in any
-    more leaves no stale file.
+    One row per contact and segment in the shape ESP list imports expect
+    (Klaviyo, Mailchimp: email, first and last name, then properties). The
+    post-hook writes one CSV per segment to
+    <exports>/segment_list_exports/segment_type=<type>/segment_key=<key>/
+    and replaces the folder's files on every build, so a segment nobody is
+    in any more leaves no list behind. A view: the lists are the join of two
+    tables built just before, read once by the export (a table would store
+    three million rows only to copy them out).
 -#}
 
 with

@@ -104,20 +104,12 @@ def manifest_path(dbt_args: list[str], environ: Mapping[str, str]) -> Path:
 def owned_export_names(manifest: dict) -> set[str]:
     """Top-level export names the project's models own.
 
-    A model owns the entries named after it (``<model>.parquet``,
-    ``<model>.csv``, a ``<model>/`` folder of day files) and, when it is an
-    external model, the last part of its location (``segment_lists``).
-    Disabled models are not in the manifest's nodes.
+    A model owns the entries named after it: ``<model>.parquet``,
+    ``<model>.csv`` and a ``<model>/`` folder of partitions (the export
+    macros in macros/exports.sql write nothing else). Disabled models are
+    not in the manifest's nodes.
     """
-    names = set()
-    for node in manifest["nodes"].values():
-        if node["resource_type"] != "model":
-            continue
-        names.add(node["alias"])
-        location = node["config"].get("location")
-        if node["config"].get("materialized") == "external" and location:
-            names.add(Path(location).name)
-    return names
+    return {node["alias"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
 
 
 def remove_unowned_exports(folder: Path, owned: set[str]) -> list[str]:
