@@ -48,8 +48,8 @@ latest_changes as (
         changes.segment_type,
         changes.segment_key,
         max(changes.segment_name) as segment_name,
-        sum(case when changes.change_type = 'entered' then 1 else 0 end) as entered_count,
-        sum(case when changes.change_type = 'exited' then 1 else 0 end) as exited_count
+        count(case when changes.change_type = 'entered' then 1 end) as entered_count,
+        count(case when changes.change_type = 'exited' then 1 end) as exited_count
 
     from changes
     cross join as_of

@@ -129,7 +129,7 @@ signal_summary as (
         aged_signals.customer_key,
         {%- for days in windows %}
         {%- for signal_type, column in [('web_session', 'web_sessions'), ('product_view', 'product_views'), ('add_to_cart', 'add_to_carts')] %}
-        sum(case when aged_signals.signal_type = '{{ signal_type }}' and aged_signals.age_days <= {{ days }} then 1 else 0 end)
+        count(case when aged_signals.signal_type = '{{ signal_type }}' and aged_signals.age_days <= {{ days }} then 1 end)
             as {{ column }}_{{ days }}d,
         {%- endfor %}
         {%- endfor %}

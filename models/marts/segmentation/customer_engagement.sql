@@ -68,18 +68,18 @@ message_summary as (
     select
         ranked_messages.customer_key,
         {%- for days in windows %}
-        sum(case when ranked_messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }} then 1 else 0 end)
+        count(case when ranked_messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }} then 1 end)
             as emails_sent_{{ days }}d,
-        sum(case when ranked_messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }}
-            and ranked_messages.is_delivered then 1 else 0 end) as emails_delivered_{{ days }}d,
-        sum(case when ranked_messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }}
-            and ranked_messages.is_delivered and ranked_messages.is_opened then 1 else 0 end) as unique_opens_{{ days }}d,
-        sum(case when ranked_messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }}
-            and ranked_messages.is_delivered and ranked_messages.is_clicked then 1 else 0 end) as unique_clicks_{{ days }}d,
+        count(case when ranked_messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }}
+            and ranked_messages.is_delivered then 1 end) as emails_delivered_{{ days }}d,
+        count(case when ranked_messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }}
+            and ranked_messages.is_delivered and ranked_messages.is_opened then 1 end) as unique_opens_{{ days }}d,
+        count(case when ranked_messages.sent_at >= {{ dbt.dateadd('day', -days, 'as_of.as_of_cutoff_at') }}
+            and ranked_messages.is_delivered and ranked_messages.is_clicked then 1 end) as unique_clicks_{{ days }}d,
         {%- endfor %}
         max(ranked_messages.first_opened_at) as last_opened_at,
         max(ranked_messages.first_clicked_at) as last_clicked_at,
-        sum(case when ranked_messages.delivered_recency_rank <= {{ var('engagement_tier_campaigns') }} then 1 else 0 end)
+        count(case when ranked_messages.delivered_recency_rank <= {{ var('engagement_tier_campaigns') }} then 1 end)
             as tier_campaigns,
         sum(
             case
