@@ -101,11 +101,26 @@ def _top_per_row(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np
     if width == 0:
         empty = np.array([], dtype=np.int64)
         return empty, empty, empty
-    kth = -np.partition(-scores, min(n, width) - 1, axis=1)[:, min(n, width) - 1]
+    kept_per_row = min(n, width)
+    kth = np.partition(scores, width - kept_per_row, axis=1)[:, width - kept_per_row]
     row, column = np.nonzero((scores >= kth[:, None]) & np.isfinite(scores))
     order = np.lexsort((column, -scores[row, column], row))
     kept, rank = _first_per_group(row, order, n)
     return row[kept], column[kept], rank
+
+
+def _best_sellers(
+    customers: np.ndarray, popular: np.ndarray, popular_scores: np.ndarray, per_customer: int
+) -> tuple[np.ndarray, ...]:
+    """The first ``per_customer`` best sellers for each of ``customers`` (who bought nothing), ranked 1, 2, ..."""
+    count = min(per_customer, len(popular))
+    return (
+        np.repeat(customers, count),
+        np.tile(popular[:count], len(customers)),
+        np.tile(np.arange(1, count + 1), len(customers)),
+        np.tile(np.asarray(popular_scores[:count], dtype=float), len(customers)),
+        np.full(len(customers) * count, POPULAR),
+    )
 
 
 def recommend(
@@ -123,21 +138,26 @@ def recommend(
     ``popular`` lists product columns best seller first, with their scores,
     for customers with too few similar-item candidates.
     """
-    n_customers, n_products = interactions.shape
+    n_products = interactions.shape[1]
     similarity = sparse.csr_matrix(
         (neighbours.cosine, (neighbours.product, neighbours.similar)), shape=(n_products, n_products)
     )
+    # customers with no interaction and no purchase have no candidates: only best sellers, the same for all
+    has_history = (np.diff(interactions.indptr) > 0) | (np.diff(purchased.indptr) > 0)
+    active, idle = np.flatnonzero(has_history), np.flatnonzero(~has_history)
     parts: list[tuple[np.ndarray, ...]] = []
-    for start in range(0, n_customers, block_rows):
-        stop = min(start + block_rows, n_customers)
-        scores = (interactions[start:stop] @ similarity).toarray()
-        bought = purchased[start:stop].toarray() > 0
+    if len(idle) and len(popular):
+        parts.append(_best_sellers(idle, popular, popular_scores, per_customer))
+    for start in range(0, len(active), block_rows):
+        customers = active[start : start + block_rows]
+        scores = (interactions[customers] @ similarity).toarray()
+        bought = purchased[customers].toarray() > 0
         scores[(scores <= 0) | bought] = -np.inf
         row, column, rank = _top_per_row(scores, per_customer)
-        parts.append((row + start, column, rank, scores[row, column], np.full(len(row), SIMILAR_ITEMS)))
+        parts.append((customers[row], column, rank, scores[row, column], np.full(len(row), SIMILAR_ITEMS)))
 
         # best sellers for customers short of candidates, after their similar items
-        found = np.bincount(row, minlength=stop - start)
+        found = np.bincount(row, minlength=len(customers))
         short = np.flatnonzero(found < per_customer)
         if len(short) and len(popular):
             taken = bought[short][:, popular]
@@ -152,7 +172,7 @@ def recommend(
             f_row, f_position, f_rank = f_row[keep], f_position[keep], f_rank[keep]
             parts.append(
                 (
-                    short[f_row] + start,
+                    customers[short[f_row]],
                     popular[f_position],
                     found[short][f_row] + f_rank,
                     popular_scores[f_position].astype(float),
