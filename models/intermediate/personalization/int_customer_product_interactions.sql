@@ -20,17 +20,6 @@ order_items as (
 
 ),
 
--- an order counts once for a product however many of its lines hold it
-ordered_products as (
-
-    select distinct
-        order_id,
-        product_id
-
-    from order_items
-
-),
-
 web_events as (
 
     select * from {{ ref('int_customer_product_events') }}
@@ -41,15 +30,15 @@ purchased_products as (
 
     select
         purchases.customer_key,
-        ordered_products.product_id,
-        count(*) as purchase_count,
+        order_items.product_id,
+        count(distinct purchases.order_id) as purchase_count,
         0 as view_count,
         max(purchases.purchased_at) as last_interacted_at
 
     from purchases
-    inner join ordered_products
-        on purchases.order_id = ordered_products.order_id
-    group by purchases.customer_key, ordered_products.product_id
+    inner join order_items
+        on purchases.order_id = order_items.order_id
+    group by purchases.customer_key, order_items.product_id
 
 ),
 
