@@ -31,21 +31,12 @@ EXPECTED_FAILURES = {
 }
 
 
-@pytest.fixture(scope="module")
-def macro_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    root = tmp_path_factory.mktemp("macro_project")
+def run_macro_project(root: Path, *args: str) -> Path:
+    """Run dbt on the macro project with its own warehouse and exports under ``root``; return the target folder."""
     target = root / "target"
+    paths = ["--project-dir", str(MACRO_PROJECT), "--target-path", str(target), "--log-path", str(root / "logs")]
     result = subprocess.run(
-        [
-            DBT,
-            "build",
-            "--project-dir",
-            str(MACRO_PROJECT),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target / "logs"),
-        ],
+        [DBT, *args, *paths],
         cwd=MACRO_PROJECT,
         env=dbt_env(root, root / "macros.duckdb"),
         capture_output=True,
@@ -53,8 +44,14 @@ def macro_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         check=False,
     )
     assert result.returncode == 0, result.stdout[-4000:]
-    results = json.loads((Path(target) / "run_results.json").read_text())["results"]
-    nodes = json.loads((Path(target) / "manifest.json").read_text())["nodes"]
+    return target
+
+
+@pytest.fixture(scope="module")
+def macro_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    target = run_macro_project(tmp_path_factory.mktemp("macro_project"), "build")
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
     return {r["unique_id"]: {**r, "config": nodes[r["unique_id"]]["config"]} for r in results}
 
 
@@ -73,16 +70,8 @@ def test_a_partitioned_export_keeps_no_file_of_an_earlier_build(tmp_path: Path) 
     folder = tmp_path / "exports" / "fixture_partitioned_export"
 
     def export(kinds: str) -> dict[str, int]:
-        selection = ["--select", "fixture_partitioned_export", "--vars", json.dumps({"export_fixture_kinds": kinds})]
-        result = subprocess.run(
-            [DBT, "run", "--project-dir", str(MACRO_PROJECT), *selection, "--target-path", str(tmp_path / "target")],
-            cwd=MACRO_PROJECT,
-            env=dbt_env(tmp_path, tmp_path / "macros.duckdb"),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, result.stdout[-4000:]
+        kinds_var = json.dumps({"export_fixture_kinds": kinds})
+        run_macro_project(tmp_path, "run", "--select", "fixture_partitioned_export", "--vars", kinds_var)
         rows: dict[str, int] = {}
         for path in folder.rglob("*.*"):
             reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
