@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from audience.generate import config_with, generate
-from audience.publish import manifest_path
+from audience.publish import manifest_path, remove_empty_partitions
 from conftest import PROJECT_DIR, dbt_env
 
 QUICK_BUILD = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
@@ -221,3 +221,27 @@ def test_a_day_leaving_the_change_log_window_leaves_the_export(site: Site) -> No
     assert "removed export folders without rows: segment_membership_changes/changed_date=" in build.stderr
     # the earlier version keeps its day folders for readers still on it
     assert day_folders(earlier) == earlier_days
+
+
+def test_partition_folders_without_rows_are_removed(tmp_path: Path) -> None:
+    lists = tmp_path / "segment_list_exports"
+    champions = lists / "segment_type=rfm" / "segment_key=champions"
+    champions.mkdir(parents=True)
+    (champions / "data_0.csv").write_text("email\nann@example.org\n")
+    # segments nobody is in any more: the overwrite removed their files, not their folders
+    (lists / "segment_type=rfm" / "segment_key=hibernating").mkdir()
+    (lists / "segment_type=ltv" / "segment_key=top").mkdir(parents=True)
+    changes = tmp_path / "segment_membership_changes"
+    for day, rows in [("2026-10-01", 0), ("2026-10-02", 2)]:
+        folder = changes / f"changed_date={day}"
+        folder.mkdir(parents=True)
+        duckdb.execute(f"copy (select * from range({rows})) to '{folder / 'data_0.parquet'}' (format parquet)")
+        (folder / "data_0.csv").write_text("range\n" + "".join(f"{n}\n" for n in range(rows)))
+
+    assert remove_empty_partitions(tmp_path) == ["segment_membership_changes/changed_date=2026-10-01"]
+    left = {path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*=*")}
+    assert left == {
+        "segment_list_exports/segment_type=rfm",
+        "segment_list_exports/segment_type=rfm/segment_key=champions",
+        "segment_membership_changes/changed_date=2026-10-02",
+    }

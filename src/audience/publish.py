@@ -133,12 +133,13 @@ def rows_in(parquet_files: list[str]) -> int:
 
 
 def remove_empty_partitions(folder: Path) -> list[str]:
-    """Remove partition folders (``<column>=<value>``) whose Parquet files hold no rows; return their paths.
+    """Remove partition folders (``<column>=<value>``) without rows; return those that held empty Parquet files.
 
-    DuckDB cannot delete a folder, so the day that leaves the change log's
-    export window is written as empty files; removing it here leaves the
-    export holding only the days it covers. A partition folder left empty
-    by this is removed as well.
+    DuckDB cannot delete a folder: the day that leaves the change log's
+    export window is written as empty files, and a segment nobody is in any
+    more keeps the folder whose files COPY's overwrite removed. Folders of
+    either kind go, and so does a folder left empty by that, so the export
+    holds only the days and segments it covers.
     """
     removed = []
     for partition in sorted(folder.rglob("*=*"), key=lambda path: len(path.parts), reverse=True):
