@@ -109,17 +109,29 @@ def _top_per_row(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np
     return row[kept], column[kept], rank
 
 
-def _best_sellers(
-    customers: np.ndarray, popular: np.ndarray, popular_scores: np.ndarray, per_customer: int
+def _fill_with_best_sellers(
+    customers: np.ndarray,
+    found: np.ndarray,
+    taken: np.ndarray,
+    popular: np.ndarray,
+    popular_scores: np.ndarray,
+    per_customer: int,
 ) -> tuple[np.ndarray, ...]:
-    """The first ``per_customer`` best sellers for each of ``customers`` (who bought nothing), ranked 1, 2, ..."""
-    count = min(per_customer, len(popular))
+    """Best sellers ranked after each customer's ``found`` recommendations, up to ``per_customer`` in all.
+
+    ``taken`` marks, per customer and ``popular`` column, the best sellers
+    they bought or were already recommended; the earliest others are used.
+    """
+    fill = np.where(taken, -np.inf, -np.arange(len(popular), dtype=float))  # earlier = better
+    row, position, rank = _top_per_row(fill, per_customer)
+    keep = rank <= (per_customer - found)[row]
+    row, position, rank = row[keep], position[keep], rank[keep]
     return (
-        np.repeat(customers, count),
-        np.tile(popular[:count], len(customers)),
-        np.tile(np.arange(1, count + 1), len(customers)),
-        np.tile(np.asarray(popular_scores[:count], dtype=float), len(customers)),
-        np.full(len(customers) * count, POPULAR),
+        customers[row],
+        popular[position],
+        found[row] + rank,
+        popular_scores[position].astype(float),
+        np.full(len(row), POPULAR),
     )
 
 
@@ -142,12 +154,18 @@ def recommend(
     similarity = sparse.csr_matrix(
         (neighbours.cosine, (neighbours.product, neighbours.similar)), shape=(n_products, n_products)
     )
-    # customers with no interaction and no purchase have no candidates: only best sellers, the same for all
+    # customers with no interaction and no purchase have no candidates: best sellers only
     has_history = (np.diff(interactions.indptr) > 0) | (np.diff(purchased.indptr) > 0)
     active, idle = np.flatnonzero(has_history), np.flatnonzero(~has_history)
     parts: list[tuple[np.ndarray, ...]] = []
-    if len(idle) and len(popular):
-        parts.append(_best_sellers(idle, popular, popular_scores, per_customer))
+    if len(popular):
+        for start in range(0, len(idle), block_rows):
+            customers = idle[start : start + block_rows]
+            none_found = np.zeros(len(customers), dtype=int)
+            none_taken = np.zeros((len(customers), len(popular)), dtype=bool)
+            parts.append(
+                _fill_with_best_sellers(customers, none_found, none_taken, popular, popular_scores, per_customer)
+            )
     for start in range(0, len(active), block_rows):
         customers = active[start : start + block_rows]
         scores = (interactions[customers] @ similarity).toarray()
@@ -165,19 +183,8 @@ def recommend(
             short_rows = np.isin(row, short)
             recommended[np.searchsorted(short, row[short_rows]), column[short_rows]] = True
             taken |= recommended[:, popular]
-            fill = np.where(taken, -np.inf, -np.arange(len(popular), dtype=float))  # earlier = better
-            need = per_customer - found[short]
-            f_row, f_position, f_rank = _top_per_row(fill, per_customer)
-            keep = f_rank <= need[f_row]
-            f_row, f_position, f_rank = f_row[keep], f_position[keep], f_rank[keep]
             parts.append(
-                (
-                    customers[short[f_row]],
-                    popular[f_position],
-                    found[short][f_row] + f_rank,
-                    popular_scores[f_position].astype(float),
-                    np.full(len(f_row), POPULAR),
-                )
+                _fill_with_best_sellers(customers[short], found[short], taken, popular, popular_scores, per_customer)
             )
     if not parts:
         empty = np.array([], dtype=np.int64)
