@@ -31,17 +31,37 @@ web_events as (
 
 ),
 
-new_visitors as (
+browser_emails as (
 
+    -- one row per browser and email (null for anonymous events) first: the
+    -- latest login is then picked among a few rows per browser, not among
+    -- all its events. The text-valued maximum is what costs: over every
+    -- event it was 56 s against 23 s this way on 70 M events (a five-fold
+    -- copy of the million-customer data, DuckDB spilling at 3 GB).
     select
         anonymous_id,
-        {{ values_at_max(['email', 'customer_key'], 'row(occurred_at, email)') }} filter (where email is not null)
-            as last_login,
-        max(occurred_at) filter (where email is not null) as last_login_at,
+        email,
+        customer_key,
+        max(occurred_at) as last_seen_at,
         min(occurred_at) as first_event_at,
         max(_loaded_at) as _loaded_at
 
     from web_events
+    group by anonymous_id, email, customer_key
+
+),
+
+new_visitors as (
+
+    select
+        anonymous_id,
+        {{ values_at_max(['email', 'customer_key'], 'row(last_seen_at, email)') }} filter (where email is not null)
+            as last_login,
+        max(last_seen_at) filter (where email is not null) as last_login_at,
+        min(first_event_at) as first_event_at,
+        max(_loaded_at) as _loaded_at
+
+    from browser_emails
     group by anonymous_id
 
 ),
