@@ -67,6 +67,8 @@ class History:
     change_log_rows_before_rebuild: int
     change_log_rows_after_rebuild: int
     change_log_files: dict[str, dict[str, tuple[int, int]]]
+    late_campaign: str
+    late_campaign_orphans_day_1: int
 
 
 def extract(root: Path, end: date) -> Path:
@@ -113,6 +115,23 @@ def request_erasure(raw: Path, email: str, loaded_at: str) -> None:
     Path(f"{path}.new").replace(path)
 
 
+def deliver_campaign(raw: Path, campaign_id: str, loaded_at: str) -> None:
+    """A campaign row the ESP delivers late: its events were loaded (and quarantined as orphans) before it."""
+    path = raw / "esp_campaigns.parquet"
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        copy (
+            select * from '{path}'
+            union all
+            select '{campaign_id}', 'Late campaign', 'Delivered late', null, null, 'promotional',
+                '{loaded_at}T08:00:00Z', timestamp '{loaded_at} 10:00:00'
+        ) to '{path}.new' (format parquet)
+        """
+    ).fetchall()
+    Path(f"{path}.new").replace(path)
+
+
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     root = tmp_path_factory.mktemp("history")
@@ -123,6 +142,19 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     files = {"day_1": change_log_files(incremental)}
     segments = {"day_1": read(incremental, "select * from marts.customer_segments")}
     memberships = {"day_1": read(incremental, MEMBERSHIPS_SQL)}
+
+    # The campaign with the most orphaned events on day 1 arrives on day 2.
+    orphans = read(
+        incremental,
+        """
+        select campaign_id, count(*) as n
+        from intermediate.int_email_events_validated
+        where quarantine_reason = 'orphan_campaign'
+        group by campaign_id
+        order by n desc, campaign_id
+        limit 1
+        """,
+    ).iloc[0]
 
     # A customer with orders on day 1 asks to be erased on day 2.
     victim = read(
@@ -139,6 +171,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     day_2 = DAY_1 + timedelta(days=1)
     raw = extract(root, day_2)
     request_erasure(raw, victim.email, day_2.isoformat())
+    deliver_campaign(raw, orphans.campaign_id, day_2.isoformat())
     build(raw, incremental, root)
     build(raw, full, root, "--full-refresh")
     segments["day_2"] = read(incremental, "select * from marts.customer_segments")
@@ -150,6 +183,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
 
     raw = extract(root, day_2 + timedelta(days=30))
     request_erasure(raw, victim.email, day_2.isoformat())
+    deliver_campaign(raw, orphans.campaign_id, day_2.isoformat())
     build(raw, incremental, root)
     files["day_32"] = change_log_files(incremental)
     segments["day_32"] = read(incremental, "select * from marts.customer_segments")
@@ -175,6 +209,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
         changes_before,
         changes_after,
         files,
+        orphans.campaign_id,
+        int(orphans.n),
     )
 
 
@@ -222,6 +258,24 @@ def test_day_two_brings_late_redelivered_and_changed_rows(history: History) -> N
     ).fetchall()[0][0]
     assert late_events > 0 and redelivered > 0 and refunds_of_older_orders > 0 and beyond_lookback > 0
     assert keyless_in_increment > 0
+
+
+def test_a_late_campaign_frees_its_orphaned_events(history: History) -> None:
+    """Events loaded before their campaign are orphans until it arrives, then valid (incremental and full)."""
+    assert history.late_campaign_orphans_day_1 > 0
+    for warehouse in (history.incremental_day_2, history.full_day_2):
+        verdicts = read(
+            warehouse,
+            f"""
+            select
+                count(case when quarantine_reason = 'orphan_campaign' then 1 end) as orphans,
+                (select count(*) from marts.fct_email_events where campaign_id = '{history.late_campaign}') as events
+            from intermediate.int_email_events_validated
+            where campaign_id = '{history.late_campaign}'
+            """,
+        ).iloc[0]
+        assert verdicts.orphans == 0
+        assert verdicts.events > 0
 
 
 def sorted_rows(frame: pd.DataFrame) -> pd.DataFrame:
