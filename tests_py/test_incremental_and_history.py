@@ -100,36 +100,26 @@ def change_log_files(warehouse: Path) -> dict[str, tuple[int, int]]:
     return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.rglob("*.*")}
 
 
-def request_erasure(raw: Path, email: str, loaded_at: str) -> None:
-    path = raw / "deletion_requests.parquet"
+def append_raw_row(raw: Path, table: str, values: str) -> None:
+    """Land one more row in a raw table (``values``: its columns as a SQL select list)."""
+    path = raw / f"{table}.parquet"
     con = duckdb.connect()
-    con.execute(
-        f"""
-        copy (
-            select * from '{path}'
-            union all
-            select '{email}', '{loaded_at}T09:00:00Z', timestamp '{loaded_at} 10:00:00'
-        ) to '{path}.new' (format parquet)
-        """
-    ).fetchall()
+    con.execute(f"copy (select * from '{path}' union all select {values}) to '{path}.new' (format parquet)").fetchall()
     Path(f"{path}.new").replace(path)
+
+
+def request_erasure(raw: Path, email: str, loaded_at: str) -> None:
+    append_raw_row(raw, "deletion_requests", f"'{email}', '{loaded_at}T09:00:00Z', timestamp '{loaded_at} 10:00:00'")
 
 
 def deliver_campaign(raw: Path, campaign_id: str, loaded_at: str) -> None:
     """A campaign row the ESP delivers late: its events were loaded (and quarantined as orphans) before it."""
-    path = raw / "esp_campaigns.parquet"
-    con = duckdb.connect()
-    con.execute(
-        f"""
-        copy (
-            select * from '{path}'
-            union all
-            select '{campaign_id}', 'Late campaign', 'Delivered late', null, null, 'promotional',
-                '{loaded_at}T08:00:00Z', timestamp '{loaded_at} 10:00:00'
-        ) to '{path}.new' (format parquet)
-        """
-    ).fetchall()
-    Path(f"{path}.new").replace(path)
+    append_raw_row(
+        raw,
+        "esp_campaigns",
+        f"'{campaign_id}', 'Late campaign', 'Delivered late', null, null, 'promotional', "
+        f"'{loaded_at}T08:00:00Z', timestamp '{loaded_at} 10:00:00'",
+    )
 
 
 @pytest.fixture(scope="module")
