@@ -21,35 +21,16 @@ with
 {% for model, source_name, table_name, key in validated %}
 {{ source_name }}__{{ table_name }} as (
 
-    -- rows with a key are told apart by their survivor rank
     select
         '{{ source_name }}' as source_name,
         '{{ table_name }}' as source_table,
         cast({{ key }} as {{ dbt.type_string() }}) as source_key,
-        survivor_rank as record_number,
+        survivor_rank,
         quarantine_reason,
         _loaded_at as loaded_at
 
     from {{ ref(model) }}
     where quarantine_reason is not null
-        and survivor_rank is not null
-
-    union all
-
-    -- rows without a key have no rank: numbered within their table by load
-    -- time (rows that tie are identical here, so their order is moot); a
-    -- window over these few rows only, not over every quarantined row
-    select
-        '{{ source_name }}' as source_name,
-        '{{ table_name }}' as source_table,
-        cast({{ key }} as {{ dbt.type_string() }}) as source_key,
-        row_number() over (order by _loaded_at, quarantine_reason) as record_number,
-        quarantine_reason,
-        _loaded_at as loaded_at
-
-    from {{ ref(model) }}
-    where quarantine_reason is not null
-        and survivor_rank is null
 
 ),
 
@@ -63,6 +44,39 @@ unioned as (
 
 ),
 
+numbered as (
+
+    -- rows with a key are told apart by their survivor rank
+    select
+        source_name,
+        source_table,
+        source_key,
+        survivor_rank as record_number,
+        quarantine_reason,
+        loaded_at
+
+    from unioned
+    where survivor_rank is not null
+
+    union all
+
+    -- rows without a key have no rank: numbered within their table by load
+    -- time (rows that tie are identical here, so their order is moot); the
+    -- window runs over these few rows only
+    select
+        source_name,
+        source_table,
+        source_key,
+        row_number() over (partition by source_name, source_table order by loaded_at, quarantine_reason)
+            as record_number,
+        quarantine_reason,
+        loaded_at
+
+    from unioned
+    where survivor_rank is null
+
+),
+
 final as (
 
     select
@@ -73,7 +87,7 @@ final as (
         quarantine_reason,
         loaded_at
 
-    from unioned
+    from numbered
 
 )
 
