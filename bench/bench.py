@@ -28,6 +28,10 @@ memory and the warehouse file's size and used part after a checkpoint:
 whether the daily build stays as fast and the file stops growing faster
 than the data.
 
+When a phase fails, the report is still written with what the phases
+before it measured, and names the failed phase (the full build's failing
+nodes); the benchmark then exits with status 1.
+
 Peak memory is the maximum resident set of the process of each phase (``wait4``
 rusage). Results: ``bench/results/<stamp>-<customers>.json`` and ``.md``,
 and ``bench/results/latest.md``.
@@ -69,6 +73,20 @@ class CommandFailedError(RuntimeError):
     def __init__(self, command: list[str], log_path: Path, seconds: float, peak_mib: float) -> None:
         super().__init__(f"{' '.join(command)} failed; see {log_path}")
         self.log_path, self.seconds, self.peak_mib = log_path, seconds, peak_mib
+
+
+class PhaseFailedError(RuntimeError):
+    """A phase after the full build failed: ``phase`` names it, the error is its cause."""
+
+    def __init__(self, phase: str) -> None:
+        super().__init__(f"the phase {phase!r} failed")
+        self.phase = phase
+
+
+class PhaseName:
+    """The phase running now, so that its failure can be reported by name."""
+
+    name = "next day"
 
 
 def run(command: list[str], env: dict[str, str], log_path: Path) -> tuple[float, float]:
@@ -158,7 +176,8 @@ def compare_warehouses(incremental: Path, full: Path, skip: set[str]) -> dict:
 
     ``skip``: relations whose rows depend on earlier builds (history).
     """
-    con = duckdb.connect()
+    # DuckDB spills beside the warehouses (by default it would use .tmp in the current folder)
+    con = duckdb.connect(config={"temp_directory": str(incremental.parent / "compare.tmp")})
     con.execute(f"attach '{incremental}' as incremental (read_only)")
     con.execute(f"attach '{full}' as full_refresh (read_only)")
     tables = con.execute(
@@ -219,10 +238,27 @@ def lifetimes_summary_seconds(warehouse: Path, runs: int) -> tuple[float, int]:
     return statistics.median(times), len(purchases)
 
 
+def phase_rows(report: dict) -> list[str]:
+    """The phase table's rows, for the phases that ran (a failed phase's figures are up to its failure)."""
+    p, m = report["phases_seconds"], report["peak_memory_mib"]
+    labels = {
+        "generate": "generate (day D)",
+        "full_build": "full build: `dbt build`, models and tests",
+        "generate_next_day": "generate (day D+1)",
+        "incremental_build": f"incremental build after one day, models (median of {report['runs']})",
+        "incremental_tests": "tests after the incremental build",
+        "publish_copy": "publishing around the build: working copy of the warehouse",
+        "publish_swap": "publishing: checkpoint and atomic rename",
+        "full_refresh_next_day": "full refresh on day D+1 (to compare)",
+    }
+    return [
+        f"| {label} | {p[key]:.1f} |{f' {m[key]:,.0f} MiB ' if key in m else ' '}|"
+        for key, label in labels.items()
+        if key in p
+    ]
+
+
 def markdown(report: dict) -> str:
-    p = report["phases_seconds"]
-    m = report["peak_memory_mib"]
-    incremental = "incremental_build" in p
     lines = [
         f"# Benchmark: {report['customers']:,} customers, {report['raw_rows']:,} raw rows",
         "",
@@ -232,8 +268,7 @@ def markdown(report: dict) -> str:
         "",
         "| phase | seconds | peak memory (of the process) |",
         "|---|---|---|",
-        f"| generate (day D) | {p['generate']:.1f} | {m['generate']:,.0f} MiB |",
-        f"| full build: `dbt build`, models and tests | {p['full_build']:.1f} | {m['full_build']:,.0f} MiB |",
+        *phase_rows(report),
     ]
     failed = report.get("full_build_failed")
     if failed:
@@ -243,22 +278,19 @@ def markdown(report: dict) -> str:
             f"({failed['skipped']} nodes skipped; see `{failed['log']}`): its time and memory are up to "
             "the failure, and the later phases did not run.",
         ]
-    if incremental:
+    later = report.get("later_phase_failed")
+    if later:
         lines += [
-            f"| generate (day D+1) | {p['generate_next_day']:.1f} | {m['generate_next_day']:,.0f} MiB |",
-            f"| incremental build after one day, models (median of {report['runs']}) | "
-            f"{p['incremental_build']:.1f} | {m['incremental_build']:,.0f} MiB |",
-            f"| tests after the incremental build | {p['incremental_tests']:.1f} | {m['incremental_tests']:,.0f} MiB |",
-            f"| publishing around the build: working copy of the warehouse | {p['publish_copy']:.1f} | |",
-            f"| publishing: checkpoint and atomic rename | {p['publish_swap']:.1f} | |",
-            f"| full refresh on day D+1 (to compare) | {p['full_refresh_next_day']:.1f} | |",
+            "",
+            f'**The phase "{later["phase"]}" failed** ({later["error"]}): the figures below are those of '
+            "the phases before it; the later ones did not run.",
         ]
     lines += [
         "",
         f"Warehouse file after the full build: {report['warehouse_gib_after_full_build']:.1f} GiB"
         + (
             f", after the incremental build: {report['warehouse_gib_after_incremental_build']:.1f} GiB. "
-            if incremental
+            if "warehouse_gib_after_incremental_build" in report
             else ". "
         )
         + f"Throughput of the full build: {report['raw_rows_per_second']:,.0f} raw rows per second. "
@@ -266,8 +298,8 @@ def markdown(report: dict) -> str:
         f"{report['full_build_seconds_by_kind']}.",
         "",
     ]
-    if incremental:
-        verify = report["incremental_vs_full_refresh"]
+    verify = report.get("incremental_vs_full_refresh")
+    if verify:
         differing = {k: v for k, v in verify["differing_rows"].items() if v}
         lines += [
             f"Incremental equals full refresh: {'yes' if not differing else 'NO'} "
@@ -277,10 +309,14 @@ def markdown(report: dict) -> str:
             + ", ".join(f"`{name}`" for name in verify["skipped_history"])
             + ".",
             "",
-            f"RFM / CLV inputs on {report['rfm']['purchases']:,} purchases (medians of {report['runs']}): "
-            f"model `customer_rfm` (its execution time in dbt) {report['rfm']['dbt_customer_rfm_seconds']:.2f} s, "
-            f"lifetimes `summary_data_from_transaction_data` {report['rfm']['lifetimes_seconds']:.2f} s "
-            f"(lifetimes / ours = {report['rfm']['ratio']:.1f}x).",
+        ]
+    rfm = report.get("rfm")
+    if rfm:
+        lines += [
+            f"RFM / CLV inputs on {rfm['purchases']:,} purchases (medians of {report['runs']}): "
+            f"model `customer_rfm` (its execution time in dbt) {rfm['dbt_customer_rfm_seconds']:.2f} s, "
+            f"lifetimes `summary_data_from_transaction_data` {rfm['lifetimes_seconds']:.2f} s "
+            f"(lifetimes / ours = {rfm['ratio']:.1f}x).",
             "",
         ]
     if report.get("daily_builds"):
@@ -298,7 +334,7 @@ def markdown(report: dict) -> str:
         ]
         lines.append("")
     tables = [("model (full build)", report["slowest_models"]), ("test (full build)", report["slowest_tests"])]
-    if incremental:
+    if "slowest_incremental_models" in report:
         tables.append(("model (incremental build)", report["slowest_incremental_models"]))
     lines += ["Slowest models and tests (dbt's execution time of each node):", ""]
     for title, rows in tables:
@@ -376,7 +412,11 @@ def main(argv: list[str] | None = None) -> int:
             "skipped": sum(r["status"] == "skipped" for r in full_results),
         }
     elif not args.full_build_only:
-        report.update(after_full_build(args, day_d, env, phases, memory, warehouse, target))
+        try:
+            after_full_build(args, day_d, env, phases, memory, warehouse, target, report)
+        except PhaseFailedError as failed:
+            # what the finished phases measured is already in the report: write it
+            report["later_phase_failed"] = {"phase": failed.phase, "error": str(failed.__cause__)}
     report["phases_seconds"] = {k: round(v, 2) for k, v in phases.items()}
     report["peak_memory_mib"] = {k: round(v) for k, v in memory.items()}
     stamp = time.strftime("%Y%m%dT%H%M%S")
@@ -386,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.results / f"{name}.md").write_text(text)
     (args.results / "latest.md").write_text(text)
     print(text)
-    return 1 if failure is not None else 0
+    return 1 if failure is not None or "later_phase_failed" in report else 0
 
 
 def after_full_build(
@@ -397,14 +437,39 @@ def after_full_build(
     memory: dict[str, float],
     warehouse: Path,
     target: Path,
-) -> dict:
-    """Phases 3 to 6 (next day, incremental build and its tests, full refresh and comparison, publishing, RFM)."""
+    report: dict,
+) -> None:
+    """Phases 3 to 7 (next day, incremental build and its tests, daily builds, publishing, full refresh and
+    comparison, RFM), each adding its figures to ``report`` (and ``phases``, ``memory``) as it finishes.
+
+    A phase that fails raises PhaseFailedError naming it; what the phases before it measured stays.
+    """
+    phase = PhaseName()
+    try:
+        _after_full_build(args, day_d, env, phases, memory, warehouse, target, report, phase)
+    except (CommandFailedError, OSError, duckdb.Error) as error:
+        raise PhaseFailedError(phase.name) from error
+
+
+def _after_full_build(
+    args: argparse.Namespace,
+    day_d: date,
+    env: dict[str, str],
+    phases: dict[str, float],
+    memory: dict[str, float],
+    warehouse: Path,
+    target: Path,
+    report: dict,
+    phase: PhaseName,
+) -> None:
     raw, full_refresh = args.work / "raw", args.work / "full_refresh.duckdb"
     generate_log = args.work / "generate.log"
     next_day = (day_d + timedelta(days=1)).isoformat()
+    phase.name = "generate day D+1"
     phases["generate_next_day"], memory["generate_next_day"], _ = generate_extract(
         args.customers, next_day, raw, env, generate_log
     )
+    phase.name = "incremental build"
     copy_after_full_build = args.work / "after_full_build.duckdb"
     shutil.copyfile(warehouse, copy_after_full_build)
     incremental, incremental_memory = [], []
@@ -416,39 +481,39 @@ def after_full_build(
     copy_after_full_build.unlink()
     phases["incremental_build"] = statistics.median(incremental)
     memory["incremental_build"] = max(incremental_memory)
-    incremental_results = run_results(target)
+    report["incremental_build_runs_seconds"] = [round(v, 2) for v in incremental]
+    report["slowest_incremental_models"] = slowest(run_results(target), "model")
+    phase.name = "tests after the incremental build"
     phases["incremental_tests"], memory["incremental_tests"] = run_dbt(["test"], env, target)
     # before the phases that load data into this process: a child's peak memory counts from the fork
-    daily = daily_builds(args, day_d, env, warehouse, target)
+    phase.name = "daily builds"
+    report["daily_builds"] = daily_builds(args, day_d, env, warehouse, target)
 
+    phase.name = "publishing"
     phases["publish_copy"], phases["publish_swap"], warehouse_bytes = publishing_seconds(warehouse, args.work)
+    report["warehouse_gib_after_incremental_build"] = warehouse_bytes / 2**30
 
+    phase.name = "full refresh on day D+1"
     refresh_env = dict(
         env, AUDIENCE_DUCKDB_PATH=str(full_refresh), AUDIENCE_EXPORTS_DIR=str(args.work / "exports_full")
     )
     phases["full_refresh_next_day"], _ = run_dbt(["build", *NO_TESTS, "--full-refresh"], refresh_env, target)
-    verification = compare_warehouses(warehouse, full_refresh, history_dependent(target))
+    phase.name = "comparison of the incremental build with the full refresh"
+    report["incremental_vs_full_refresh"] = compare_warehouses(warehouse, full_refresh, history_dependent(target))
     full_refresh.unlink()
 
+    phase.name = "RFM against lifetimes"
     rfm_runs = []
     for _ in range(args.runs):
         run_dbt(["run", "-s", "customer_rfm"], env, target)
         rfm_runs.append(node_seconds(target, "model.audience_warehouse.customer_rfm"))
     lifetimes_seconds, purchases = lifetimes_summary_seconds(warehouse, args.runs)
     rfm_seconds = statistics.median(rfm_runs)
-
-    return {
-        "incremental_build_runs_seconds": [round(v, 2) for v in incremental],
-        "warehouse_gib_after_incremental_build": warehouse_bytes / 2**30,
-        "incremental_vs_full_refresh": verification,
-        "rfm": {
-            "purchases": purchases,
-            "dbt_customer_rfm_seconds": rfm_seconds,
-            "lifetimes_seconds": lifetimes_seconds,
-            "ratio": lifetimes_seconds / rfm_seconds,
-        },
-        "slowest_incremental_models": slowest(incremental_results, "model"),
-        "daily_builds": daily,
+    report["rfm"] = {
+        "purchases": purchases,
+        "dbt_customer_rfm_seconds": rfm_seconds,
+        "lifetimes_seconds": lifetimes_seconds,
+        "ratio": lifetimes_seconds / rfm_seconds,
     }
 
 

@@ -1,0 +1,129 @@
+"""The benchmark's report when a phase fails: what ran is written, the failure is named, the exit status is 1.
+
+dbt and the generator are replaced by stubs: these tests check the
+benchmark's bookkeeping, not the pipeline, and time nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "bench.py"
+
+
+@pytest.fixture
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_under_test", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _node(unique_id: str, seconds: float, status: str = "success") -> dict:
+    return {"unique_id": unique_id, "execution_time": seconds, "status": status}
+
+
+@pytest.fixture
+def stubbed(bench, monkeypatch, tmp_path):
+    """The benchmark with every command stubbed: each dbt call records its arguments and 'takes' 10 s."""
+    calls: list[list[str]] = []
+    results = [
+        _node("model.audience_warehouse.int_email_events_validated", 4.0),
+        _node("test.audience_warehouse.t", 1.0),
+    ]
+
+    def generate_extract(customers, end_date, raw, env, log):
+        raw.mkdir(parents=True, exist_ok=True)
+        return 2.0, 100.0, 1_234
+
+    def run_dbt(args, env, target):
+        calls.append(args)
+        (target / "run_results.json").write_text(json.dumps({"results": results}))
+        Path(env["AUDIENCE_DUCKDB_PATH"]).write_bytes(b"x" * 1024)
+        return 10.0, 500.0
+
+    monkeypatch.setattr(bench, "generate_extract", generate_extract)
+    monkeypatch.setattr(bench, "run_dbt", run_dbt)
+    monkeypatch.setattr(bench, "_dbt_version", lambda: "1.11")
+    monkeypatch.setattr(bench, "publishing_seconds", lambda warehouse, work: (1.0, 0.5, 2**30))
+    monkeypatch.setattr(bench, "history_dependent", lambda target: set())
+    args = ["--customers", "1000", "--runs", "1", "--work", str(tmp_path / "work"), "--results", str(tmp_path / "out")]
+    return bench, calls, args, tmp_path / "out"
+
+
+def _report(results: Path) -> tuple[dict, str]:
+    [json_file] = results.glob("*-1000.json")
+    return json.loads(json_file.read_text()), (results / "latest.md").read_text()
+
+
+def test_a_failed_comparison_still_writes_what_the_earlier_phases_measured(stubbed, monkeypatch) -> None:
+    bench, calls, args, results = stubbed
+
+    def out_of_disk(incremental, full, skip):
+        raise duckdb.IOException("Could not write file: No space left on device")
+
+    monkeypatch.setattr(bench, "compare_warehouses", out_of_disk)
+    assert bench.main(args) == 1
+    report, text = _report(results)
+    assert report["later_phase_failed"]["phase"] == "comparison of the incremental build with the full refresh"
+    assert "No space left on device" in report["later_phase_failed"]["error"]
+    # the phases before the failure are all there, the ones after it are not
+    assert set(report["phases_seconds"]) == {
+        "generate",
+        "full_build",
+        "generate_next_day",
+        "incremental_build",
+        "incremental_tests",
+        "publish_copy",
+        "publish_swap",
+        "full_refresh_next_day",
+    }
+    assert "incremental_vs_full_refresh" not in report and "rfm" not in report
+    assert report["slowest_incremental_models"][0]["node"] == "int_email_events_validated"
+    assert '**The phase "comparison of the incremental build with the full refresh" failed**' in text
+    assert "| incremental build after one day, models (median of 1) | 10.0 | 500 MiB |" in text
+    assert "| full refresh on day D+1 (to compare) | 10.0 | |" in text
+    assert "Incremental equals full refresh" not in text
+    assert ["run", "-s", "customer_rfm"] not in calls  # nothing ran after the failure
+
+
+def test_a_failed_incremental_build_names_that_phase(stubbed, monkeypatch) -> None:
+    bench, calls, args, results = stubbed
+    full_build_stub = bench.run_dbt
+
+    def incremental_fails(dbt_args, env, target):
+        if dbt_args[0] == "build" and "--exclude-resource-type" in dbt_args:
+            raise bench.CommandFailedError(["dbt", *dbt_args], target / "dbt.log", 3.0, 200.0)
+        return full_build_stub(dbt_args, env, target)
+
+    monkeypatch.setattr(bench, "run_dbt", incremental_fails)
+    assert bench.main(args) == 1
+    report, text = _report(results)
+    assert report["later_phase_failed"]["phase"] == "incremental build"
+    assert set(report["phases_seconds"]) == {"generate", "full_build", "generate_next_day"}
+    assert "| generate (day D+1) | 2.0 | 100 MiB |" in text
+    assert "incremental build after one day" not in text
+    assert ["test"] not in calls  # the tests after it did not run
+
+
+def test_a_run_where_every_phase_finishes_exits_0_with_the_whole_report(stubbed, monkeypatch) -> None:
+    bench, calls, args, results = stubbed
+    monkeypatch.setattr(
+        bench,
+        "compare_warehouses",
+        lambda incremental, full, skip: {"relations": 2, "differing_rows": {"a": 0, "b": 0}, "skipped_history": []},
+    )
+    monkeypatch.setattr(bench, "lifetimes_summary_seconds", lambda warehouse, runs: (7.0, 5_000))
+    monkeypatch.setattr(bench, "node_seconds", lambda target, unique_id: 2.0)
+    assert bench.main(args) == 0
+    report, text = _report(results)
+    assert "later_phase_failed" not in report
+    assert report["rfm"]["ratio"] == pytest.approx(3.5)
+    assert "Incremental equals full refresh: yes" in text
+    assert "(lifetimes / ours = 3.5x)" in text
+    assert ["run", "-s", "customer_rfm"] in calls
