@@ -127,3 +127,26 @@ def test_a_run_where_every_phase_finishes_exits_0_with_the_whole_report(stubbed,
     assert "Incremental equals full refresh: yes" in text
     assert "(lifetimes / ours = 3.5x)" in text
     assert ["run", "-s", "customer_rfm"] in calls
+
+
+def _warehouse(path: Path, rows: list[tuple]) -> None:
+    with duckdb.connect(str(path)) as con:
+        for schema in ("intermediate", "marts", "activation"):
+            con.execute(f"create schema {schema}")
+        con.execute("create table marts.facts (id integer, label varchar, amount double)")
+        con.executemany("insert into marts.facts values (?, ?, ?)", rows)
+        con.execute("create view activation.big_facts as select * from marts.facts where amount > 1")
+        con.execute("create table intermediate.history as select * from marts.facts where id = 1")
+
+
+@pytest.mark.parametrize("rows_per_comparison", [1_000_000, 3])
+def test_the_comparison_counts_every_differing_row_whole_or_sliced(bench, monkeypatch, tmp_path, rows_per_comparison):
+    monkeypatch.setattr(bench, "ROWS_PER_COMPARISON", rows_per_comparison)
+    rows = [(i, f"row {i}", i * 1.25) for i in range(10)]
+    changed = [*rows[:3], (3, "row 3", 3.75 + 1e-9), (4, "changed", 5.0), *rows[5:], rows[9]]
+    _warehouse(tmp_path / "incremental.duckdb", changed)
+    _warehouse(tmp_path / "full.duckdb", rows)
+    result = bench.compare_warehouses(tmp_path / "incremental.duckdb", tmp_path / "full.duckdb", {"history"})
+    # row 3 differs below the rounding (equal), row 4 differs (one row each way), row 9 is there twice
+    assert result["differing_rows"] == {"marts.facts": 3, "activation.big_facts": 3}
+    assert result["relations"] == 2
