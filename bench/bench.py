@@ -64,7 +64,7 @@ NO_TESTS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_
 COMPARED_SCHEMAS = ("intermediate", "marts", "activation")
 FLOAT_DECIMALS = 6
 # rows of one relation compared at once (one `except all` each way); larger relations are sliced
-ROWS_PER_COMPARISON = 4_000_000
+ROWS_PER_COMPARISON = 16_000_000
 # Models that keep history across builds; they and everything built on them
 # legitimately differ between two daily builds and one build from scratch.
 HISTORY_NODES = ("snapshot.audience_warehouse.", "model.audience_warehouse.int_trigger_firings")
