@@ -78,14 +78,6 @@ class CommandFailedError(RuntimeError):
         self.log_path, self.seconds, self.peak_mib = log_path, seconds, peak_mib
 
 
-class PhaseFailedError(RuntimeError):
-    """A phase after the full build failed: ``phase`` names it, the error is its cause."""
-
-    def __init__(self, phase: str) -> None:
-        super().__init__(f"the phase {phase!r} failed")
-        self.phase = phase
-
-
 class PhaseName:
     """The phase running now, so that its failure can be reported by name."""
 
@@ -425,11 +417,12 @@ def main(argv: list[str] | None = None) -> int:
             "skipped": sum(r["status"] == "skipped" for r in full_results),
         }
     elif not args.full_build_only:
+        phase = PhaseName()
         try:
-            after_full_build(args, day_d, env, phases, memory, warehouse, target, report)
-        except PhaseFailedError as failed:
+            after_full_build(args, day_d, env, phases, memory, warehouse, target, report, phase)
+        except (CommandFailedError, OSError, duckdb.Error) as error:
             # what the finished phases measured is already in the report: write it
-            report["later_phase_failed"] = {"phase": failed.phase, "error": str(failed.__cause__)}
+            report["later_phase_failed"] = {"phase": phase.name, "error": str(error)}
     report["phases_seconds"] = {k: round(v, 2) for k, v in phases.items()}
     report["peak_memory_mib"] = {k: round(v) for k, v in memory.items()}
     stamp = time.strftime("%Y%m%dT%H%M%S")
@@ -451,30 +444,13 @@ def after_full_build(
     warehouse: Path,
     target: Path,
     report: dict,
+    phase: PhaseName,
 ) -> None:
     """Phases 3 to 7 (next day, incremental build and its tests, daily builds, publishing, full refresh and
     comparison, RFM), each adding its figures to ``report`` (and ``phases``, ``memory``) as it finishes.
 
-    A phase that fails raises PhaseFailedError naming it; what the phases before it measured stays.
+    ``phase.name`` says which phase is running, for the report when one fails.
     """
-    phase = PhaseName()
-    try:
-        _after_full_build(args, day_d, env, phases, memory, warehouse, target, report, phase)
-    except (CommandFailedError, OSError, duckdb.Error) as error:
-        raise PhaseFailedError(phase.name) from error
-
-
-def _after_full_build(
-    args: argparse.Namespace,
-    day_d: date,
-    env: dict[str, str],
-    phases: dict[str, float],
-    memory: dict[str, float],
-    warehouse: Path,
-    target: Path,
-    report: dict,
-    phase: PhaseName,
-) -> None:
     raw, full_refresh = args.work / "raw", args.work / "full_refresh.duckdb"
     generate_log = args.work / "generate.log"
     next_day = (day_d + timedelta(days=1)).isoformat()
