@@ -68,6 +68,18 @@ ROWS_PER_COMPARISON = 16_000_000
 # Models that keep history across builds; they and everything built on them
 # legitimately differ between two daily builds and one build from scratch.
 HISTORY_NODES = ("snapshot.audience_warehouse.", "model.audience_warehouse.int_trigger_firings")
+# The phases after the full build, in order, by the key each one's figures are stored under (in the
+# phase times or the report): the first without its figures is the one that failed.
+LATER_PHASES = (
+    ("generate_next_day", "generate day D+1"),
+    ("incremental_build", "incremental build"),
+    ("incremental_tests", "tests after the incremental build"),
+    ("daily_builds", "daily builds"),
+    ("publish_copy", "publishing"),
+    ("full_refresh_next_day", "full refresh on day D+1"),
+    ("incremental_vs_full_refresh", "comparison of the incremental build with the full refresh"),
+    ("rfm", "RFM against lifetimes"),
+)
 
 
 class CommandFailedError(RuntimeError):
@@ -76,12 +88,6 @@ class CommandFailedError(RuntimeError):
     def __init__(self, command: list[str], log_path: Path, seconds: float, peak_mib: float) -> None:
         super().__init__(f"{' '.join(command)} failed; see {log_path}")
         self.log_path, self.seconds, self.peak_mib = log_path, seconds, peak_mib
-
-
-class PhaseName:
-    """The phase running now, so that its failure can be reported by name."""
-
-    name = "next day"
 
 
 def run(command: list[str], env: dict[str, str], log_path: Path) -> tuple[float, float]:
@@ -417,12 +423,12 @@ def main(argv: list[str] | None = None) -> int:
             "skipped": sum(r["status"] == "skipped" for r in full_results),
         }
     elif not args.full_build_only:
-        phase = PhaseName()
         try:
-            after_full_build(args, day_d, env, phases, memory, warehouse, target, report, phase)
+            after_full_build(args, day_d, env, phases, memory, warehouse, target, report)
         except (CommandFailedError, OSError, duckdb.Error) as error:
             # what the finished phases measured is already in the report: write it
-            report["later_phase_failed"] = {"phase": phase.name, "error": str(error)}
+            failed_phase = next(label for key, label in LATER_PHASES if key not in phases and key not in report)
+            report["later_phase_failed"] = {"phase": failed_phase, "error": str(error)}
     report["phases_seconds"] = {k: round(v, 2) for k, v in phases.items()}
     report["peak_memory_mib"] = {k: round(v) for k, v in memory.items()}
     stamp = time.strftime("%Y%m%dT%H%M%S")
@@ -444,21 +450,18 @@ def after_full_build(
     warehouse: Path,
     target: Path,
     report: dict,
-    phase: PhaseName,
 ) -> None:
     """Phases 3 to 7 (next day, incremental build and its tests, daily builds, publishing, full refresh and
     comparison, RFM), each adding its figures to ``report`` (and ``phases``, ``memory``) as it finishes.
 
-    ``phase.name`` says which phase is running, for the report when one fails.
+    The keys are those of LATER_PHASES, from which the report tells which phase failed.
     """
     raw, full_refresh = args.work / "raw", args.work / "full_refresh.duckdb"
     generate_log = args.work / "generate.log"
     next_day = (day_d + timedelta(days=1)).isoformat()
-    phase.name = "generate day D+1"
     phases["generate_next_day"], memory["generate_next_day"], _ = generate_extract(
         args.customers, next_day, raw, env, generate_log
     )
-    phase.name = "incremental build"
     copy_after_full_build = args.work / "after_full_build.duckdb"
     shutil.copyfile(warehouse, copy_after_full_build)
     incremental, incremental_memory = [], []
@@ -472,26 +475,20 @@ def after_full_build(
     memory["incremental_build"] = max(incremental_memory)
     report["incremental_build_runs_seconds"] = [round(v, 2) for v in incremental]
     report["slowest_incremental_models"] = slowest(run_results(target), "model")
-    phase.name = "tests after the incremental build"
     phases["incremental_tests"], memory["incremental_tests"] = run_dbt(["test"], env, target)
     # before the phases that load data into this process: a child's peak memory counts from the fork
-    phase.name = "daily builds"
     report["daily_builds"] = daily_builds(args, day_d, env, warehouse, target)
 
-    phase.name = "publishing"
     phases["publish_copy"], phases["publish_swap"], warehouse_bytes = publishing_seconds(warehouse, args.work)
     report["warehouse_gib_after_incremental_build"] = warehouse_bytes / 2**30
 
-    phase.name = "full refresh on day D+1"
     refresh_env = dict(
         env, AUDIENCE_DUCKDB_PATH=str(full_refresh), AUDIENCE_EXPORTS_DIR=str(args.work / "exports_full")
     )
     phases["full_refresh_next_day"], _ = run_dbt(["build", *NO_TESTS, "--full-refresh"], refresh_env, target)
-    phase.name = "comparison of the incremental build with the full refresh"
     report["incremental_vs_full_refresh"] = compare_warehouses(warehouse, full_refresh, history_dependent(target))
     full_refresh.unlink()
 
-    phase.name = "RFM against lifetimes"
     rfm_runs = []
     for _ in range(args.runs):
         run_dbt(["run", "-s", "customer_rfm"], env, target)
