@@ -56,7 +56,7 @@ from pathlib import Path
 import duckdb
 
 from audience.generate import GeneratorConfig
-from audience.publish import Published, new_export_folder, prepare_working_copy, publish
+from audience.publish import Published, clone_or_copy, new_export_folder, prepare_working_copy, publish
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -212,6 +212,17 @@ def compare_warehouses(incremental: Path, full: Path, skip: set[str]) -> dict:
     return {"relations": len(differences), "differing_rows": differences, "skipped_history": sorted(skip)}
 
 
+def copy_method(folder: Path) -> str:
+    """How a file is copied in ``folder``: ``clone`` (copy-on-write, constant time) or ``copy`` (every byte)."""
+    probe = folder / "clone_probe"
+    probe.write_bytes(b"probe")
+    try:
+        return clone_or_copy(probe, folder / "clone_probe.copy")
+    finally:
+        probe.unlink()
+        (folder / "clone_probe.copy").unlink(missing_ok=True)
+
+
 def publishing_seconds(warehouse: Path, work: Path) -> tuple[float, float, int]:
     """Seconds to make the working copy, and to checkpoint and swap it in (src/audience/publish.py)."""
     published = Published(warehouse=warehouse, exports=work / "exports_published")
@@ -249,6 +260,12 @@ def lifetimes_summary_seconds(warehouse: Path, runs: int) -> tuple[float, int]:
     return statistics.median(times), len(purchases)
 
 
+COPY_METHODS = {
+    "clone": " (a copy-on-write clone)",
+    "copy": " (a full copy: no copy-on-write clones on this file system)",
+}
+
+
 def phase_rows(report: dict) -> list[str]:
     """The phase table's rows, for the phases that ran (a failed phase's figures are up to its failure)."""
     p, m = report["phases_seconds"], report["peak_memory_mib"]
@@ -258,7 +275,8 @@ def phase_rows(report: dict) -> list[str]:
         "generate_next_day": "generate (day D+1)",
         "incremental_build": f"incremental build after one day, models (median of {report['runs']})",
         "incremental_tests": "tests after the incremental build",
-        "publish_copy": "publishing around the build: working copy of the warehouse",
+        "publish_copy": "publishing around the build: working copy of the warehouse"
+        + COPY_METHODS.get(report.get("publish_copy_method"), ""),
         "publish_swap": "publishing: checkpoint and atomic rename",
         "full_refresh_next_day": "full refresh on day D+1 (to compare)",
     }
@@ -480,6 +498,7 @@ def after_full_build(
     report["daily_builds"] = daily_builds(args, day_d, env, warehouse, target)
 
     phases["publish_copy"], phases["publish_swap"], warehouse_bytes = publishing_seconds(warehouse, args.work)
+    report["publish_copy_method"] = copy_method(warehouse.parent)
     report["warehouse_gib_after_incremental_build"] = warehouse_bytes / 2**30
 
     refresh_env = dict(

@@ -127,6 +127,10 @@ def test_a_run_where_every_phase_finishes_exits_0_with_the_whole_report(stubbed,
     assert "Incremental equals full refresh: yes" in text
     assert "(lifetimes / ours = 3.5x)" in text
     assert ["run", "-s", "customer_rfm"] in calls
+    # how the working copy was made, probed on the benchmark's own file system
+    method = report["publish_copy_method"]
+    assert method in {"clone", "copy"}
+    assert f"| publishing around the build: working copy of the warehouse{bench.COPY_METHODS[method]} | 1.0 | |" in text
 
 
 def _warehouse(path: Path, rows: list[tuple]) -> None:

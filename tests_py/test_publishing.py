@@ -15,8 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from audience import publish
 from audience.generate import config_with, generate
-from audience.publish import manifest_path, remove_empty_partitions
+from audience.publish import clone_or_copy, manifest_path, remove_empty_partitions
 from conftest import PROJECT_DIR, dbt_env
 
 QUICK_BUILD = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
@@ -245,3 +246,52 @@ def test_partition_folders_without_rows_are_removed(tmp_path: Path) -> None:
         "segment_list_exports/segment_type=rfm/segment_key=champions",
         "segment_membership_changes/changed_date=2026-10-02",
     }
+
+
+def test_the_working_copy_is_a_clone_where_the_file_system_has_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "audience.duckdb"
+    source.write_bytes(os.urandom(1 << 20))
+    copies: list[Path] = []
+    real_copyfile = publish.shutil.copyfile
+
+    def copyfile(source: Path, destination: Path) -> None:
+        copies.append(destination)
+        real_copyfile(source, destination)
+
+    monkeypatch.setattr(publish.shutil, "copyfile", copyfile)
+
+    # whatever this machine's file system does, the copy has the bytes and writing to it leaves the source alone
+    copy = tmp_path / "copy.duckdb"
+    method = clone_or_copy(source, copy)
+    assert method in {"clone", "copy"} and (method == "copy") == (copies == [copy])
+    assert copy.read_bytes() == source.read_bytes()
+    before = digest(source)
+    with open(copy, "r+b") as file:
+        file.write(b"changed")
+    assert digest(source) == before
+
+    if not sys.platform.startswith("linux"):
+        return
+    import fcntl
+
+    def refuse(fd: int, request: int, arg: int) -> None:  # ext4, tmpfs: the kernel has no clone for these files
+        assert request == publish.FICLONE
+        raise OSError(95, "Operation not supported")
+
+    def clone(fd: int, request: int, arg: int) -> None:  # what a btrfs or XFS file system does: share the blocks
+        assert request == publish.FICLONE
+        os.truncate(fd, 0)
+        os.write(fd, os.pread(arg, 1 << 21, 0))
+
+    copies.clear()
+    monkeypatch.setattr(fcntl, "ioctl", refuse)
+    refused = tmp_path / "refused.duckdb"
+    assert clone_or_copy(source, refused) == "copy" and copies == [refused]
+    assert refused.read_bytes() == source.read_bytes()
+    copies.clear()
+    monkeypatch.setattr(fcntl, "ioctl", clone)
+    cloned = tmp_path / "cloned.duckdb"
+    assert clone_or_copy(source, cloned) == "clone" and copies == []
+    assert cloned.read_bytes() == source.read_bytes()
