@@ -1,8 +1,10 @@
 """Incremental facts equal a full refresh; snapshots record exactly the segment changes.
 
 Scenario: raw data cut off on day D is built; then the extract of D+1 lands
-(late events, re-deliveries, refunds of older orders, and an erasure request
-for a customer already in the facts) and is built incrementally; then D+31.
+(late events, re-deliveries, refunds of older orders, an erasure request
+for a customer already in the facts, and a shop account that changes its
+email, which moves its older orders to another customer) and is built
+incrementally; then D+31.
 A separate warehouse is built from scratch on the D+1 extract.
 """
 
@@ -69,6 +71,9 @@ class History:
     change_log_files: dict[str, dict[str, tuple[int, int]]]
     late_campaign: str
     late_campaign_orphans_day_1: int
+    moved_account: int
+    moved_account_email: str
+    moved_account_orders: int
 
 
 def extract(root: Path, end: date) -> Path:
@@ -100,16 +105,34 @@ def change_log_files(warehouse: Path) -> dict[str, tuple[int, int]]:
     return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.rglob("*.*")}
 
 
-def append_raw_row(raw: Path, table: str, values: str) -> None:
-    """Land one more row in a raw table (``values``: its columns as a SQL select list)."""
+def append_raw_row(raw: Path, table: str, values: str, based_on: str | None = None) -> None:
+    """Land one more row in a raw table (``values``: its columns as a SQL select list).
+
+    With ``based_on`` (a condition on the table's rows) ``values`` may name
+    the columns of the latest loaded row that meets it: a new version of it.
+    """
     path = raw / f"{table}.parquet"
+    row = f"select {values}"
+    if based_on:
+        row = f"({row} from '{path}' where {based_on} order by _loaded_at desc limit 1)"
     con = duckdb.connect()
-    con.execute(f"copy (select * from '{path}' union all select {values}) to '{path}.new' (format parquet)").fetchall()
+    con.execute(f"copy (select * from '{path}' union all {row}) to '{path}.new' (format parquet)").fetchall()
     Path(f"{path}.new").replace(path)
 
 
 def request_erasure(raw: Path, email: str, loaded_at: str) -> None:
     append_raw_row(raw, "deletion_requests", f"'{email}', '{loaded_at}T09:00:00Z', timestamp '{loaded_at} 10:00:00'")
+
+
+def change_account_email(raw: Path, shop_customer_id: int, email: str, loaded_at: str) -> None:
+    """The shop account's email changes: a new version of its row, loaded on ``loaded_at``."""
+    append_raw_row(
+        raw,
+        "shop_customers",
+        f"shop_customer_id, '{email}', first_name, last_name, accepts_marketing, created_at, "
+        f"'{loaded_at}T09:00:00Z', timestamp '{loaded_at} 10:00:00'",
+        based_on=f"shop_customer_id = {shop_customer_id}",
+    )
 
 
 def deliver_campaign(raw: Path, campaign_id: str, loaded_at: str) -> None:
@@ -158,10 +181,25 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
         """,
     ).iloc[0]
 
+    # Another customer's shop account, with orders on day 1, changes its email on day 2.
+    account = read(
+        incremental,
+        f"""
+        select shop_customer_id, count(*) as orders
+        from marts.fct_orders
+        where shop_customer_id is not null and customer_key <> {victim.customer_key}
+        group by shop_customer_id
+        order by orders desc, shop_customer_id
+        limit 1
+        """,
+    ).iloc[0]
+    moved_email = f"moved.{account.shop_customer_id}@example.org"
+
     day_2 = DAY_1 + timedelta(days=1)
     raw = extract(root, day_2)
     request_erasure(raw, victim.email, day_2.isoformat())
     deliver_campaign(raw, orphans.campaign_id, day_2.isoformat())
+    change_account_email(raw, int(account.shop_customer_id), moved_email, day_2.isoformat())
     build(raw, incremental, root)
     build(raw, full, root, "--full-refresh")
     segments["day_2"] = read(incremental, "select * from marts.customer_segments")
@@ -174,6 +212,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     raw = extract(root, day_2 + timedelta(days=30))
     request_erasure(raw, victim.email, day_2.isoformat())
     deliver_campaign(raw, orphans.campaign_id, day_2.isoformat())
+    change_account_email(raw, int(account.shop_customer_id), moved_email, day_2.isoformat())
     build(raw, incremental, root)
     files["day_32"] = change_log_files(incremental)
     segments["day_32"] = read(incremental, "select * from marts.customer_segments")
@@ -201,6 +240,9 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
         files,
         orphans.campaign_id,
         int(orphans.n),
+        int(account.shop_customer_id),
+        moved_email,
+        int(account.orders),
     )
 
 
@@ -248,6 +290,21 @@ def test_day_two_brings_late_redelivered_and_changed_rows(history: History) -> N
     ).fetchall()[0][0]
     assert late_events > 0 and redelivered > 0 and refunds_of_older_orders > 0 and beyond_lookback > 0
     assert keyless_in_increment > 0
+
+
+def test_an_account_email_change_moves_its_older_orders(history: History) -> None:
+    """Guards the equality test: the account's orders, loaded on day 1, belong to its new address on day 2."""
+    sql = f"""
+        select count(*) as n
+        from marts.fct_orders
+        inner join marts.customers using (customer_key)
+        where fct_orders.shop_customer_id = {history.moved_account}
+            and customers.email = '{history.moved_account_email}'
+            and fct_orders._loaded_at < '{DAY_1 + timedelta(days=1)}'
+        """
+    assert history.moved_account_orders > 0
+    for warehouse in (history.incremental_day_2, history.full_day_2):
+        assert read(warehouse, sql).n[0] == history.moved_account_orders
 
 
 def test_a_late_campaign_frees_its_orphaned_events(history: History) -> None:
