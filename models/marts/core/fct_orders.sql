@@ -46,17 +46,20 @@ erased as (
 {% if window_start is not none %}
 changed_orders as (
 
+    -- reads the refs, not the orders CTE: DuckDB materializes a CTE that is
+    -- read twice, which copied every order before these filters
     select order_id
     from {{ ref('int_orders_validated') }}
     where {{ loaded_since(window_start) }}
 
     union
 
-    select orders.order_id
-    from orders
+    select validated_orders.order_id
+    from {{ ref('int_orders_validated') }} as validated_orders
     inner join {{ ref('int_shop_customers_validated') }} as shop_customers
-        on orders.shop_customer_id = shop_customers.shop_customer_id
-    where {{ loaded_since(window_start, 'shop_customers._loaded_at') }}
+        on validated_orders.shop_customer_id = shop_customers.shop_customer_id
+    where validated_orders.quarantine_reason is null
+        and {{ loaded_since(window_start, 'shop_customers._loaded_at') }}
 
 ),
 {% endif %}

@@ -27,8 +27,11 @@ web_events as (
 {% if window_start is not none %}
 changed_sessions as (
 
+    -- reads the ref, not the web_events CTE: DuckDB materializes a CTE that
+    -- is read twice, which copied every event before this filter (3.1 s
+    -- against 1.2 s for the whole model at a million customers)
     select distinct session_id
-    from web_events
+    from {{ ref('fct_web_events') }}
     where {{ loaded_since(window_start) }}
 
 ),
