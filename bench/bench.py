@@ -56,7 +56,7 @@ from pathlib import Path
 import duckdb
 
 from audience.generate import GeneratorConfig
-from audience.publish import Published, clone_or_copy, new_export_folder, prepare_working_copy, publish
+from audience.publish import Published, new_export_folder, prepare_working_copy, publish
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -212,28 +212,18 @@ def compare_warehouses(incremental: Path, full: Path, skip: set[str]) -> dict:
     return {"relations": len(differences), "differing_rows": differences, "skipped_history": sorted(skip)}
 
 
-def copy_method(folder: Path) -> str:
-    """How a file is copied in ``folder``: ``clone`` (copy-on-write, constant time) or ``copy`` (every byte)."""
-    probe = folder / "clone_probe"
-    probe.write_bytes(b"probe")
-    try:
-        return clone_or_copy(probe, folder / "clone_probe.copy")
-    finally:
-        probe.unlink()
-        (folder / "clone_probe.copy").unlink(missing_ok=True)
-
-
-def publishing_seconds(warehouse: Path, work: Path) -> tuple[float, float, int]:
-    """Seconds to make the working copy, and to checkpoint and swap it in (src/audience/publish.py)."""
+def publishing_seconds(warehouse: Path, work: Path) -> tuple[float, float, int, str | None]:
+    """Seconds to make the working copy and to checkpoint and swap it in (src/audience/publish.py),
+    the file's size, and how the copy was made (a clone or a full copy)."""
     published = Published(warehouse=warehouse, exports=work / "exports_published")
     size = warehouse.stat().st_size
     started = time.perf_counter()
-    working = prepare_working_copy(published)
+    working, method = prepare_working_copy(published)
     copied = time.perf_counter() - started
     folder = new_export_folder(published, "bench")
     started = time.perf_counter()
     publish(published, working, folder)
-    return copied, time.perf_counter() - started, size
+    return copied, time.perf_counter() - started, size, method
 
 
 def lifetimes_summary_seconds(warehouse: Path, runs: int) -> tuple[float, int]:
@@ -497,8 +487,9 @@ def after_full_build(
     # before the phases that load data into this process: a child's peak memory counts from the fork
     report["daily_builds"] = daily_builds(args, day_d, env, warehouse, target)
 
-    phases["publish_copy"], phases["publish_swap"], warehouse_bytes = publishing_seconds(warehouse, args.work)
-    report["publish_copy_method"] = copy_method(warehouse.parent)
+    phases["publish_copy"], phases["publish_swap"], warehouse_bytes, report["publish_copy_method"] = publishing_seconds(
+        warehouse, args.work
+    )
     report["warehouse_gib_after_incremental_build"] = warehouse_bytes / 2**30
 
     refresh_env = dict(

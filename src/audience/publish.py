@@ -43,7 +43,7 @@ import duckdb
 
 KEEP_EXPORT_VERSIONS = 2
 # Linux's FICLONE ioctl (linux/fs.h; fcntl.FICLONE from Python 3.12): the destination shares the
-# source's blocks until either is written (btrfs, XFS with reflink, bcachefs, OpenZFS 2.2+).
+# source's blocks until either is written (btrfs, XFS with reflink enabled).
 FICLONE = 0x40049409
 
 
@@ -64,15 +64,19 @@ class Published:
         return sorted(p for p in self.exports.parent.glob(pattern) if p.is_dir())
 
 
-def prepare_working_copy(published: Published) -> Path:
-    """A fresh copy of the published warehouse (or nothing, for a first build) to build into."""
+def prepare_working_copy(published: Published) -> tuple[Path, str | None]:
+    """A fresh copy of the published warehouse (or nothing, for a first build) to build into.
+
+    Returns its path and how it was made (see ``clone_or_copy``; None when
+    nothing is published yet).
+    """
     working = published.working_copy
     for leftover in (working, Path(f"{working}.wal")):
         leftover.unlink(missing_ok=True)
     shutil.rmtree(Path(f"{working}.tmp"), ignore_errors=True)
-    if published.warehouse.exists():
-        clone_or_copy(published.warehouse, working)
-    return working
+    if not published.warehouse.exists():
+        return working, None
+    return working, clone_or_copy(published.warehouse, working)
 
 
 def clone_or_copy(source: Path, destination: Path) -> str:
@@ -218,7 +222,7 @@ def build_and_publish(dbt_args: list[str], published: Published, dbt: str | None
     dbt = dbt or str(Path(sys.executable).with_name("dbt"))
     started = time.time()
     build_id = time.strftime("%Y%m%d%H%M%S") + f"-{os.getpid()}"
-    working = prepare_working_copy(published)
+    working, _ = prepare_working_copy(published)
     export_folder = new_export_folder(published, build_id)
     env = dict(os.environ, AUDIENCE_DUCKDB_PATH=str(working), AUDIENCE_EXPORTS_DIR=str(export_folder))
     result = subprocess.run([dbt, *dbt_args], env=env, check=False)
