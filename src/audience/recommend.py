@@ -91,6 +91,11 @@ def product_neighbours(matrix: sparse.csr_matrix, neighbours: int) -> Neighbours
     return Neighbours(product[kept], similar[kept], cosine[kept], rank)
 
 
+def _row_of_entries(matrix: sparse.csr_matrix) -> np.ndarray:
+    """The row index of each stored entry of a CSR matrix (its entries in storage order)."""
+    return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+
+
 def _top_per_row(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``n`` best finite scores of each row: (row, column, rank), ties to the smaller column.
 
@@ -103,7 +108,8 @@ def _top_per_row(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np
         return empty, empty, empty
     kept_per_row = min(n, width)
     kth = np.partition(scores, width - kept_per_row, axis=1)[:, width - kept_per_row]
-    row, column = np.nonzero((scores >= kth[:, None]) & np.isfinite(scores))
+    # at least the n-th best and finite: a row with fewer finite scores has -inf there
+    row, column = np.nonzero(scores >= np.maximum(kth, np.finfo(scores.dtype).min)[:, None])
     order = np.lexsort((column, -scores[row, column], row))
     kept, rank = _first_per_group(row, order, n)
     return row[kept], column[kept], rank
@@ -142,7 +148,7 @@ def recommend(
     popular: np.ndarray,
     popular_scores: np.ndarray,
     per_customer: int = 3,
-    block_rows: int = 50_000,
+    block_rows: int = 5_000,
 ) -> Recommendations:
     """Top ``per_customer`` products for every row of ``interactions`` (customers without any included).
 
@@ -168,9 +174,14 @@ def recommend(
             )
     for start in range(0, len(active), block_rows):
         customers = active[start : start + block_rows]
-        scores = (interactions[customers] @ similarity).toarray()
-        bought = purchased[customers].toarray() > 0
-        scores[(scores <= 0) | bought] = -np.inf
+        # candidates: positive scores of products not bought; everything else -inf
+        scores = np.full((len(customers), n_products), -np.inf)
+        candidates = interactions[customers] @ similarity
+        candidates.sum_duplicates()  # one entry per cell, so the assignment below places every score
+        candidates.data[candidates.data <= 0] = -np.inf
+        scores[_row_of_entries(candidates), candidates.indices] = candidates.data
+        bought = purchased[customers]
+        scores[_row_of_entries(bought)[bought.data > 0], bought.indices[bought.data > 0]] = -np.inf
         row, column, rank = _top_per_row(scores, per_customer)
         parts.append((customers[row], column, rank, scores[row, column], np.full(len(row), SIMILAR_ITEMS)))
 
@@ -178,7 +189,7 @@ def recommend(
         found = np.bincount(row, minlength=len(customers))
         short = np.flatnonzero(found < per_customer)
         if len(short) and len(popular):
-            taken = bought[short][:, popular]
+            taken = bought[short][:, popular].toarray() > 0
             recommended = np.zeros((len(short), n_products), dtype=bool)
             short_rows = np.isin(row, short)
             recommended[np.searchsorted(short, row[short_rows]), column[short_rows]] = True
