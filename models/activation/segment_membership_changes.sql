@@ -5,8 +5,8 @@
         incremental_strategy='append',
         on_schema_change='fail',
         post_hook=[
-            "{{ delete_erased_rows({'customer_id': 'external_id'}) }}",
-            "{{ export_days_to_files('changed_at', 'changed_date', var('change_log_export_days')) }}",
+            after_commit("{{ delete_erased_rows({'customer_id': 'external_id'}) }}"),
+            after_commit("{{ export_days_to_files('changed_at', 'changed_date', var('change_log_export_days')) }}"),
         ]
     )
 }}
