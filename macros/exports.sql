@@ -46,21 +46,21 @@
     partitioning); the table keeps the whole history. A build writes only
     the days whose rows changed: the as-of date and later (where it appends),
     any earlier day whose row count differs from its files (erased people's
-    rows deleted since, or a day never written), and the day that leaves the
-    window (left with empty files, which `python -m audience build` removes
-    before it publishes). A full refresh writes every day. A day
-    is written by clearing its folder first: COPY's overwrite unlinks the
-    old files, so an earlier export version holding links to them keeps
-    them. Run after the hook that deletes erased rows.
+    rows deleted since, or a day never written: every day on the first
+    build), and the day that leaves the window (left with empty files, which
+    `python -m audience build` removes before it publishes). A full refresh
+    writes every day. A day is written by clearing its folder first: COPY's
+    overwrite unlinks the old files, so an earlier export version holding
+    links to them keeps them. Each day is its own COPY with a file per
+    thread, about twice as fast as one partitioned COPY of all days (2.9
+    against 5.3 s for the first build's 3.6 M rows at a million customers).
+    Run after the hook that deletes erased rows.
 -#}
 {% macro export_days_to_files(timestamp_column, day_column, keep_days) -%}
     {#- the days' row counts are read back from the Parquet files -#}
     {%- set formats = ['parquet', 'csv'] -%}
     {%- set folder = exports_dir() ~ '/' ~ this.identifier -%}
     {%- set day = 'cast(' ~ timestamp_column ~ ' as date)' -%}
-    {%- set first_kept_day -%}
-        (select {{ dbt.dateadd('day', 1 - keep_days, 'as_of_date') }} from {{ ref('int_as_of_date') }})
-    {%- endset -%}
     {%- set has_files = false -%}
     {%- if execute -%}
         {%- set listing = run_query("select count(*) > 0 from glob('" ~ folder ~ "/*/*.parquet')") -%}
@@ -68,84 +68,81 @@
     {%- endif -%}
     {%- if not has_files %}
     {#-
-        the first build: the partitioned write creates the folders; the
-        first format's write clears the table's folder, the next adds to it
-    -#}
-    {%- for format in formats %}
-    copy (
-        select *, {{ day }} as {{ day_column }}
-        from {{ this }}
-        where {{ day }} >= {{ first_kept_day }}
-    ) to '{{ folder }}' (
-        {{ file_format(format) }}, partition_by ({{ day_column }}),
-        {{ 'overwrite' if loop.first else 'overwrite_or_ignore' }} true
-    );
-    {%- endfor %}
-    {%- else -%}
-        {%- set days_to_write_query -%}
-            with
+        the first build: an empty partitioned write clears (or creates) the
+        table's folder; a COPY of one day creates only the day's folder
+    #}
+    copy (select *, {{ day }} as {{ day_column }} from {{ this }} where false)
+        to '{{ folder }}' (format parquet, partition_by ({{ day_column }}), overwrite true);
+    {%- endif -%}
+    {%- set days_to_write_query -%}
+        with
 
-            window_start as (
-                select
-                    as_of_date,
-                    {{ dbt.dateadd('day', 1 - keep_days, 'as_of_date') }} as first_kept_day
-                from {{ ref('int_as_of_date') }}
-            ),
-
-            stored as (
-                select {{ day }} as day, count(*) as row_count
-                from {{ this }}
-                where {{ day }} >= (select first_kept_day from window_start)
-                group by all
-            ),
-
-            exported as (
-                select cast({{ day_column }} as date) as day, count(*) as row_count
-                from read_parquet('{{ folder }}/*/*.parquet', hive_partitioning = true)
-                group by all
-            ),
-
-            compared as (
-                select
-                    coalesce(stored.day, exported.day) as day,
-                    stored.row_count as stored_rows,
-                    exported.row_count as exported_rows
-
-                from stored
-                full outer join exported
-                    on stored.day = exported.day
-            )
-
+        window_start as (
             select
-                compared.day,
-                compared.day >= window_start.first_kept_day as is_kept
+                as_of_date,
+                {{ dbt.dateadd('day', 1 - keep_days, 'as_of_date') }} as first_kept_day
+            from {{ ref('int_as_of_date') }}
+        ),
 
-            from compared
-            cross join window_start
-            {%- if not flags.FULL_REFRESH %}
-            where compared.stored_rows is distinct from compared.exported_rows
-                or compared.day >= window_start.as_of_date
+        stored as (
+            select {{ day }} as day, count(*) as row_count
+            from {{ this }}
+            where {{ day }} >= (select first_kept_day from window_start)
+            group by all
+        ),
+
+        exported as (
+            {%- if has_files %}
+            select cast({{ day_column }} as date) as day, count(*) as row_count
+            from read_parquet('{{ folder }}/*/*.parquet', hive_partitioning = true)
+            group by all
+            {%- else %}
+            select cast(null as date) as day, cast(null as bigint) as row_count
+            where false
             {%- endif %}
-            order by compared.day
-        {%- endset -%}
-        {%- for row in run_query(days_to_write_query).rows -%}
-            {#- a range on the column itself, so DuckDB skips the row groups of other days -#}
-            {%- set day_start = "cast('" ~ row[0] ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
-            {%- set rows_of_day -%}
-                select * from {{ this }}
-                where {{ timestamp_column }} >= {{ day_start }}
-                    and {{ timestamp_column }} < {{ dbt.dateadd('day', 1, day_start) }}
-                    {%- if not row[1] %}
-                    and false
-                    {%- endif %}
-            {%- endset %}
-            {#- the first format's write clears the day's folder (and creates it), the next adds to it #}
-            {%- for format in formats %}
+        ),
+
+        compared as (
+            select
+                coalesce(stored.day, exported.day) as day,
+                stored.row_count as stored_rows,
+                exported.row_count as exported_rows
+
+            from stored
+            full outer join exported
+                on stored.day = exported.day
+        )
+
+        select
+            compared.day,
+            compared.day >= window_start.first_kept_day as is_kept
+
+        from compared
+        cross join window_start
+        {%- if not flags.FULL_REFRESH %}
+        where compared.stored_rows is distinct from compared.exported_rows
+            or compared.day >= window_start.as_of_date
+        {%- endif %}
+        order by compared.day
+    {%- endset -%}
+    {%- set days_to_write = run_query(days_to_write_query).rows if execute else [] -%}
+    {%- for row in days_to_write -%}
+        {#- a range on the column itself, so DuckDB skips the row groups of other days -#}
+        {%- set day_start = "cast('" ~ row[0] ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
+        {%- set rows_of_day -%}
+            select * from {{ this }}
+            where {{ timestamp_column }} >= {{ day_start }}
+                and {{ timestamp_column }} < {{ dbt.dateadd('day', 1, day_start) }}
+                {%- if not row[1] %}
+                and false
+                {%- endif %}
+        {%- endset %}
+        {#- the first format's write clears the day's folder (and creates it), the next adds to it #}
+        {%- for format in formats %}
     copy ({{ rows_of_day }}) to '{{ folder }}/{{ day_column }}={{ row[0] }}' (
         {{ file_format(format) }}, per_thread_output true,
         {{ 'overwrite' if loop.first else 'overwrite_or_ignore' }} true
     );
-            {%- endfor -%}
         {%- endfor -%}
-    {%- endif %}
+    {%- endfor %}
 {%- endmacro %}
