@@ -1,7 +1,8 @@
 {#-
     Incremental runs re-read the rows loaded since a window start: the latest
-    _loaded_at already in the model minus the var incremental_lookback_hours
-    (for connectors that commit out of order). The start is computed once,
+    _loaded_at already in the model, never later than this build's start (a
+    load time in the future would otherwise hide every later day), minus the
+    var incremental_lookback_hours (for connectors that commit out of order). The start is computed once,
     when the model compiles, and written into the SQL as a literal, so the
     raw Parquet reader skips every row group loaded before it (the raw
     tables are append-only, in load order). None on a full build, and when
@@ -11,8 +12,11 @@
     {%- if not (execute and is_incremental()) -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- set latest_trusted -%}
+        max(case when {{ column }} <= {{ build_started_at() }} then {{ column }} end)
+    {%- endset -%}
     {%- set query -%}
-        select {{ dbt.dateadd('hour', -1 * var('incremental_lookback_hours'), 'max(' ~ column ~ ')') }}
+        select {{ dbt.dateadd('hour', -1 * var('incremental_lookback_hours'), latest_trusted) }}
         from {{ relation if relation is not none else this }}
     {%- endset -%}
     {%- set latest = run_query(query).columns[0].values()[0] -%}
@@ -22,13 +26,35 @@
     {{ return("cast('" ~ latest ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
 {%- endmacro %}
 
-{#- A where-clause condition: loaded since the window start (always true on a full build). -#}
+{#-
+    A where-clause condition: loaded since the window start (always true on a
+    full build). Rows without a load time are read by every run, as a full
+    build reads them (they are quarantined as missing_loaded_at); DuckDB
+    still skips the Parquet row groups without nulls.
+-#}
 {% macro loaded_since(window_start, column='_loaded_at') -%}
     {%- if window_start is none -%}
         true
     {%- else -%}
-        {{ column }} >= {{ window_start }}
+        ({{ column }} >= {{ window_start }} or {{ column }} is null)
     {%- endif -%}
+{%- endmacro %}
+
+{#- This build's start as a UTC timestamp without time zone (the transaction's start on DuckDB). -#}
+{% macro build_started_at() -%}
+    {{ return(adapter.dispatch('build_started_at', 'audience_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__build_started_at() -%}
+    cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{% macro duckdb__build_started_at() -%}
+    cast(get_current_timestamp() at time zone 'UTC' as timestamp)
+{%- endmacro %}
+
+{% macro spark__build_started_at() -%}
+    to_utc_timestamp(current_timestamp(), current_timezone())
 {%- endmacro %}
 
 {#-

@@ -35,34 +35,117 @@
 {%- endmacro %}
 
 {#-
-    'invalid_email' or 'test_account' for a normalized email, else null.
-    With required=false a null email is fine (e.g. an anonymous web event).
+    'email_too_long', 'invalid_email' or 'test_account' for a normalized
+    email, else null. RFC 5321 caps an address at 254 characters; a longer
+    value is checked first (and never reaches the pattern). With
+    required=false a null email is fine (e.g. an anonymous web event).
 -#}
 {% macro email_issue(column, required=true) -%}
     case
         {%- if required %}
         when {{ column }} is null then 'invalid_email'
         {%- endif %}
+        when {{ dbt.length(column) }} > 254 then 'email_too_long'
         when {{ column }} is not null and not {{ is_valid_email(column) }} then 'invalid_email'
         when {{ column }} is not null and {{ is_test_email(column) }} then 'test_account'
     end
 {%- endmacro %}
 
 {#-
-    'missing_timestamp', 'unparseable_timestamp' or 'future_timestamp' for a
-    raw text timestamp, else null. "Future" means later than the moment the
-    row was loaded, beyond the var future_timestamp_tolerance_hours. Each
-    branch of a case parses the text again, so the usual row (parsed and on
-    time) is settled by the first comparison: one parse instead of three on
-    tens of millions of events. A null loaded_at flags nothing.
+    'missing_timestamp', 'unparseable_timestamp', 'implausible_date' or
+    'future_timestamp' for a raw text timestamp, else null. "Future" means
+    later than the moment the row was loaded, beyond the var
+    future_timestamp_tolerance_hours; "implausible" earlier than the var
+    earliest_plausible_date (a '-infinity' or a year 1900 that a source
+    system wrote for "unknown"). Each branch of a case parses the text
+    again, so the usual row (parsed and in range) is settled by the first
+    comparison: one parse instead of three on tens of millions of events. A
+    null loaded_at flags nothing here (loaded_at_issue reports it).
 -#}
 {% macro timestamp_issue(raw_column, loaded_at='_loaded_at') -%}
     {%- set latest_valid = dbt.dateadd('hour', var('future_timestamp_tolerance_hours'), loaded_at) -%}
+    {%- set earliest_valid = "cast('" ~ var('earliest_plausible_date') ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
     case
         when {{ normalize_text(raw_column) }} is null then 'missing_timestamp'
-        when coalesce({{ to_utc_timestamp(raw_column) }} <= {{ latest_valid }}, false) then null
+        when coalesce({{ to_utc_timestamp(raw_column) }} between {{ earliest_valid }} and {{ latest_valid }}, false)
+            then null
         when {{ to_utc_timestamp(raw_column) }} is null then 'unparseable_timestamp'
+        when {{ to_utc_timestamp(raw_column) }} < {{ earliest_valid }} then 'implausible_date'
         when {{ loaded_at }} is not null then 'future_timestamp'
+    end
+{%- endmacro %}
+
+{#-
+    'missing_loaded_at' or 'future_loaded_at' when the connector's load
+    time cannot be trusted: null, or later than the start of this build
+    plus future_timestamp_tolerance_hours (a clock years ahead). Such a row
+    is quarantined in full and incremental builds alike and never moves the
+    incremental high-water mark (macros/incremental.sql).
+-#}
+{% macro loaded_at_issue(loaded_at='_loaded_at') -%}
+    case
+        when {{ loaded_at }} is null then 'missing_loaded_at'
+        when {{ loaded_at }} > {{ dbt.dateadd('hour', var('future_timestamp_tolerance_hours'), build_started_at()) }}
+            then 'future_loaded_at'
+    end
+{%- endmacro %}
+
+{#-
+    A quarantine reason for a number: 'non_finite_amount' (NaN, +-infinity),
+    'implausible_amount' (beyond +-max_plausible_amount, e.g. 1e30) or
+    'non_positive_amount' (null, negative, or zero unless allow_zero).
+    Non-finite is checked first: NaN compares greater than every number, so
+    it would pass a "<= 0" check.
+-#}
+{% macro amount_issue(column, allow_zero=false) -%}
+    case
+        when {{ column }} is null then 'non_positive_amount'
+        when not {{ is_finite(column) }} then 'non_finite_amount'
+        when abs({{ column }}) > {{ var('max_plausible_amount') }} then 'implausible_amount'
+        when {{ column }} {{ '<' if allow_zero else '<=' }} 0 then 'non_positive_amount'
+    end
+{%- endmacro %}
+
+{#-
+    The number cast to the warehouse's numeric type when it is finite and
+    within +-max_plausible_amount, else null: casting NaN, infinity or 1e30
+    to a decimal would stop the build (the row is quarantined by
+    amount_issue instead).
+-#}
+{% macro plausible_amount(column) -%}
+    cast(
+        case when {{ is_finite(column) }} and abs({{ column }}) <= {{ var('max_plausible_amount') }} then {{ column }} end
+        as {{ dbt.type_numeric() }}
+    )
+{%- endmacro %}
+
+{% macro is_finite(column) -%}
+    {{ return(adapter.dispatch('is_finite', 'audience_warehouse')(column)) }}
+{%- endmacro %}
+
+{% macro default__is_finite(column) -%}
+    ({{ column }} = {{ column }} and abs({{ column }}) < cast('Infinity' as {{ dbt.type_float() }}))
+{%- endmacro %}
+
+{% macro duckdb__is_finite(column) -%}
+    isfinite({{ column }})
+{%- endmacro %}
+
+{% macro spark__is_finite(column) -%}
+    (not isnan({{ column }}) and abs({{ column }}) < double('infinity'))
+{%- endmacro %}
+
+{#-
+    `reason` when a normalized code is not one of `values` (a var's list),
+    a null code included: one unknown status never fails a test downstream.
+-#}
+{% macro enum_issue(column, values, reason) -%}
+    case
+        when coalesce({{ column }}, '') not in (
+            {%- for value in values -%}
+                '{{ value }}'{{ ", " if not loop.last }}
+            {%- endfor -%}
+        ) then '{{ reason }}'
     end
 {%- endmacro %}
 

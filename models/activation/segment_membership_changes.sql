@@ -4,6 +4,7 @@
         unique_key='segment_membership_change_id',
         incremental_strategy='append',
         on_schema_change='fail',
+        pre_hook="{{ delete_rows_from_as_of_date('changed_at') }}",
         post_hook=[
             after_commit("{{ delete_erased_rows({'customer_id': 'external_id'}) }}"),
             after_commit("{{ export_days_to_files('changed_at', 'changed_date', var('change_log_export_days')) }}"),
@@ -19,7 +20,10 @@
     sync adds on 'entered' and removes on 'exited' without diffing. Events
     are keyed by membership, type and time, and only new keys are appended,
     so rebuilding on the same data adds nothing. An incremental build reads
-    only the versions it opened or closed (those dated by its as-of date).
+    only the versions it opened or closed (those dated by its as-of date),
+    after removing the events an earlier build of that date wrote: a
+    contact suppressed by data that arrived since must not keep an
+    'entered' event of that date.
     An exit is the only row a suppressed contact can have here (it carries
     no email or traits); erased people's events are deleted. Its file export
     holds the last var change_log_export_days days, a folder per day, and a

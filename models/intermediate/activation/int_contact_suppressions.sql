@@ -1,20 +1,10 @@
 {#-
-    One row per customer who must not receive marketing email as of the
-    as-of date, with every reason that applies and the one reported first:
-      1. spam_complaint  any spam complaint, ever (permanent);
-      2. hard_bounced    any hard bounce, ever (permanent: the address is dead);
-      3. unsubscribed    the latest email consent event is an unsubscribe, or
-                         the ESP recorded an unsubscribe after it;
-      4. no_consent      no opt-in on record where opt-in is required: every
-                         country not in `email_opt_out_countries`, and an
-                         unknown country.
-    The ESP evidence is every event row that names a valid address, also
-    rows quarantined for their id, their campaign or their time: a complaint
-    whose row lacks an event id still happened. A row with a missing,
-    unparseable or future time counts from its _loaded_at, when the ESP had
-    certainly recorded it.
-    People who asked to be erased are not customers at all (see
-    int_customer_identity_map), so they never reach this model.
+    One row per customer who must not receive marketing email, with every
+    reason that applies and the one reported first. The rules are the doc
+    block `email_permission_rules` (models/_docs.md); the evidence comes
+    from int_customer_email_consent. People who asked to be erased are not
+    customers at all (see int_customer_identity_map), so they never reach
+    this model.
 -#}
 
 with
@@ -25,50 +15,9 @@ customers as (
 
 ),
 
-email_events as (
+email_consent as (
 
-    select * from {{ ref('int_email_events_validated') }}
-    where event_type in ('spam_complaint', 'bounce_hard', 'unsubscribe')
-        and coalesce(quarantine_reason, 'none') not in ('invalid_email', 'test_account')
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
-
-recorded_outcomes as (
-
-    select
-        customer_key,
-        event_type,
-        case
-            when quarantine_reason in ('missing_timestamp', 'unparseable_timestamp', 'future_timestamp')
-                then _loaded_at
-            else occurred_at
-        end as recorded_at
-
-    from email_events
-
-),
-
-esp_outcomes as (
-
-    select
-        recorded_outcomes.customer_key,
-        min(case when recorded_outcomes.event_type = 'spam_complaint' then recorded_outcomes.recorded_at end)
-            as first_complained_at,
-        min(case when recorded_outcomes.event_type = 'bounce_hard' then recorded_outcomes.recorded_at end)
-            as first_hard_bounced_at,
-        max(case when recorded_outcomes.event_type = 'unsubscribe' then recorded_outcomes.recorded_at end)
-            as last_esp_unsubscribed_at
-
-    from recorded_outcomes
-    cross join as_of
-    where recorded_outcomes.recorded_at < as_of.as_of_cutoff_at
-    group by recorded_outcomes.customer_key
+    select * from {{ ref('int_customer_email_consent') }}
 
 ),
 
@@ -77,16 +26,9 @@ flags as (
     select
         customers.customer_id,
         customers.customer_key,
-        esp_outcomes.first_complained_at,
-        esp_outcomes.first_hard_bounced_at,
-        case
-            when customers.email_consent_status = 'unsubscribed'
-                then customers.email_consent_changed_at
-            -- an unsubscribe in the ESP that the consent feed has not caught up with
-            when esp_outcomes.last_esp_unsubscribed_at > customers.email_consent_changed_at
-                or (customers.email_consent_changed_at is null and esp_outcomes.last_esp_unsubscribed_at is not null)
-                then esp_outcomes.last_esp_unsubscribed_at
-        end as unsubscribed_at,
+        email_consent.first_complained_at,
+        email_consent.first_hard_bounced_at,
+        case when email_consent.is_unsubscribed then email_consent.unsubscribed_at end as unsubscribed_at,
         customers.email_consent_status <> 'subscribed'
             and (
                 customers.country_code is null
@@ -98,8 +40,8 @@ flags as (
             ) as lacks_required_consent
 
     from customers
-    left join esp_outcomes
-        on customers.customer_key = esp_outcomes.customer_key
+    left join email_consent
+        on customers.customer_key = email_consent.customer_key
 
 ),
 

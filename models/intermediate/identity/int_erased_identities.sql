@@ -9,9 +9,11 @@ with
 
 erased_customers as (
 
+    -- fail closed: every request with an address, whatever else is wrong
+    -- with its row (see the doc block email_permission_rules)
     select distinct customer_key, email
     from {{ ref('int_deletion_requests_validated') }}
-    where quarantine_reason is null
+    where email is not null
 
 ),
 

@@ -4,8 +4,10 @@
       - names: the most recently updated non-null value of CRM and shop;
       - birth date and location: the CRM (the shop does not hold them);
       - the shop account: the most recently updated account with this email;
-      - marketing consent: the latest consent event per channel up to the
-        as-of date (the shop's accepts_marketing flag is kept for reference).
+      - email permission: int_customer_email_consent (the doc block
+        email_permission_rules); sms consent: the latest valid sms consent
+        event up to the as-of date. The shop's accepts_marketing flag is
+        kept for reference only.
 -#}
 
 with
@@ -36,12 +38,19 @@ shop_customers as (
 
 ),
 
-consent_events as (
+email_consent as (
+
+    select * from {{ ref('int_customer_email_consent') }}
+
+),
+
+sms_consent_events as (
 
     select consent_events.*
     from {{ ref('int_consent_events_validated') }} as consent_events
     cross join as_of
     where consent_events.quarantine_reason is null
+        and consent_events.consent_channel = 'sms'
         and consent_events.occurred_at < as_of.as_of_cutoff_at
 
 ),
@@ -79,34 +88,17 @@ shop_profiles as (
 
 ),
 
-latest_consent as (
+sms_consent as (
 
     select
         customer_key,
-        consent_channel,
-        consent_status,
-        consent_source,
-        occurred_at
+        consent_status as sms_consent_status
 
-    from consent_events
+    from sms_consent_events
     qualify row_number() over (
-        partition by customer_key, consent_channel
+        partition by customer_key
         order by occurred_at desc, consent_status desc
     ) = 1
-
-),
-
-consent_by_customer as (
-
-    select
-        customer_key,
-        max(case when consent_channel = 'email' then consent_status end) as email_consent_status,
-        max(case when consent_channel = 'email' then consent_source end) as email_consent_source,
-        max(case when consent_channel = 'email' then occurred_at end) as email_consent_changed_at,
-        max(case when consent_channel = 'sms' then consent_status end) as sms_consent_status
-
-    from latest_consent
-    group by customer_key
 
 ),
 
@@ -134,9 +126,10 @@ final as (
         crm_profiles.city,
         crm_profiles.region,
         crm_profiles.country_code,
-        coalesce(consent_by_customer.email_consent_status, 'no_record') as email_consent_status,
-        consent_by_customer.email_consent_source,
-        coalesce(consent_by_customer.sms_consent_status, 'no_record') as sms_consent_status,
+        coalesce(email_consent.email_consent_status, 'no_record') as email_consent_status,
+        case when email_consent.email_consent_status = 'subscribed' then email_consent.opt_in_source end
+            as email_consent_source,
+        coalesce(sms_consent.sms_consent_status, 'no_record') as sms_consent_status,
 
         -- booleans
         source_activity.is_in_crm,
@@ -151,7 +144,10 @@ final as (
         crm_profiles.birth_date,
 
         -- timestamps
-        consent_by_customer.email_consent_changed_at,
+        case
+            when email_consent.email_consent_status = 'subscribed' then email_consent.opted_in_at
+            else email_consent.unsubscribed_at
+        end as email_consent_changed_at,
         source_activity.first_seen_at
 
     from source_activity
@@ -160,8 +156,10 @@ final as (
         on source_activity.customer_key = crm_profiles.customer_key
     left join shop_profiles
         on source_activity.customer_key = shop_profiles.customer_key
-    left join consent_by_customer
-        on source_activity.customer_key = consent_by_customer.customer_key
+    left join email_consent
+        on source_activity.customer_key = email_consent.customer_key
+    left join sms_consent
+        on source_activity.customer_key = sms_consent.customer_key
     where source_activity.first_seen_at < as_of.as_of_cutoff_at
 
 )

@@ -31,9 +31,15 @@ renamed as (
 
         -- data quality
         coalesce(
+            {{ loaded_at_issue() }},
             {{ key_issue(['contact_id']) }},
             {{ email_issue(normalize_email('email')) }},
-            {{ timestamp_issue('updated_at') }}
+            {{ timestamp_issue('updated_at') }},
+            case
+                when {{ to_date('birth_date') }} > cast(_loaded_at as date)
+                    or {{ to_date('birth_date') }} < {{ dbt.dateadd('year', -1 * var('max_age_years'), 'cast(_loaded_at as date)') }}
+                    then 'implausible_date'
+            end
         ) as invalid_reason
 
     from source

@@ -26,8 +26,14 @@ renamed as (
         -- data quality: a campaign is scheduled before it is sent, so a
         -- send time after the load is expected and not checked here.
         coalesce(
+            {{ loaded_at_issue() }},
             {{ key_issue(['campaign_id']) }},
-            case when {{ to_utc_timestamp('sent_at') }} is null then 'unparseable_timestamp' end
+            case
+                when {{ to_utc_timestamp('sent_at') }} is null then 'unparseable_timestamp'
+                when {{ to_utc_timestamp('sent_at') }} < cast('{{ var('earliest_plausible_date') }}' as {{ dbt.type_timestamp() }})
+                    then 'implausible_date'
+            end,
+            {{ enum_issue("lower(" ~ normalize_text('campaign_type') ~ ")", var('campaign_types'), 'unknown_campaign_type') }}
         ) as invalid_reason
 
     from source

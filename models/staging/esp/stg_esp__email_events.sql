@@ -25,16 +25,11 @@ renamed as (
 
         -- data quality
         coalesce(
+            {{ loaded_at_issue() }},
             {{ key_issue(['event_id']) }},
             {{ email_issue(normalize_email('email')) }},
             {{ timestamp_issue('occurred_at') }},
-            case
-                when coalesce(lower({{ normalize_text('event_type') }}), '') not in (
-                    {%- for event_type in var('email_event_types') -%}
-                        '{{ event_type }}'{{ ", " if not loop.last }}
-                    {%- endfor -%}
-                ) then 'unknown_event_type'
-            end
+            {{ enum_issue("lower(" ~ normalize_text('event_type') ~ ")", var('email_event_types'), 'unknown_event_type') }}
         ) as invalid_reason
 
     from source

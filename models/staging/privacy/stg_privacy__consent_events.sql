@@ -26,8 +26,11 @@ renamed as (
 
         -- data quality
         coalesce(
+            {{ loaded_at_issue() }},
             {{ email_issue(normalize_email('email')) }},
-            {{ timestamp_issue('occurred_at') }}
+            {{ timestamp_issue('occurred_at') }},
+            {{ enum_issue("lower(" ~ normalize_text('status') ~ ")", var('consent_statuses'), 'unknown_status') }},
+            {{ enum_issue("lower(" ~ normalize_text('channel') ~ ")", var('consent_channels'), 'unknown_channel') }}
         ) as invalid_reason
 
     from source

@@ -22,7 +22,10 @@ renamed as (
         -- data quality: a malformed address cannot be matched to anyone, so
         -- it is quarantined for a person to follow up; a missing or odd
         -- timestamp is not a reason to ignore an erasure request.
-        {{ email_issue(normalize_email('email')) }} as invalid_reason
+        coalesce(
+            {{ loaded_at_issue() }},
+            {{ email_issue(normalize_email('email')) }}
+        ) as invalid_reason
 
     from source
 

@@ -28,6 +28,7 @@ renamed as (
 
         -- data quality
         coalesce(
+            {{ loaded_at_issue() }},
             {{ key_issue(['shop_customer_id']) }},
             {{ email_issue(normalize_email('email')) }},
             {{ timestamp_issue('updated_at') }}

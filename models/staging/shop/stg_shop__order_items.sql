@@ -16,18 +16,17 @@ renamed as (
 
         -- numerics (unit price in the order's own currency)
         cast(quantity as {{ dbt.type_int() }}) as quantity,
-        cast(unit_price as {{ dbt.type_numeric() }}) as unit_price_local,
+        {{ plausible_amount('unit_price') }} as unit_price_local,
 
         -- timestamps
         _loaded_at,
 
         -- data quality
         coalesce(
+            {{ loaded_at_issue() }},
             {{ key_issue(['order_item_id', 'order_id']) }},
-            case
-                when quantity is null or quantity <= 0 or unit_price is null or unit_price < 0
-                    then 'non_positive_amount'
-            end
+            {{ amount_issue('quantity') }},
+            {{ amount_issue('unit_price', allow_zero=true) }}
         ) as invalid_reason
 
     from source

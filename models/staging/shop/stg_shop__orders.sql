@@ -20,8 +20,8 @@ renamed as (
         upper({{ normalize_text('currency') }}) as currency_code,
 
         -- numerics (in the order's own currency; converted downstream)
-        cast(total_amount as {{ dbt.type_numeric() }}) as total_amount_local,
-        cast(coalesce(discount_amount, 0) as {{ dbt.type_numeric() }}) as discount_amount_local,
+        {{ plausible_amount('total_amount') }} as total_amount_local,
+        {{ plausible_amount('coalesce(discount_amount, 0)') }} as discount_amount_local,
 
         -- timestamps
         {{ to_utc_timestamp('ordered_at') }} as ordered_at,
@@ -30,13 +30,16 @@ renamed as (
 
         -- data quality
         coalesce(
+            {{ loaded_at_issue() }},
             {{ key_issue(['order_id']) }},
             {{ email_issue(normalize_email('email')) }},
             {{ timestamp_issue('ordered_at') }},
+            {{ enum_issue("lower(" ~ normalize_text('status') ~ ")", var('order_statuses'), 'unknown_status') }},
+            {{ amount_issue('total_amount', allow_zero=var('zero_amount_orders_are_valid')) }},
+            case when discount_amount is not null then {{ amount_issue('discount_amount', allow_zero=true) }} end,
             case
-                when total_amount is null
-                    or total_amount {{ '<' if var('zero_amount_orders_are_valid') else '<=' }} 0
-                    then 'non_positive_amount'
+                when discount_amount > {{ var('max_discount_to_total_ratio') }} * total_amount
+                    then 'implausible_discount'
             end
         ) as invalid_reason
 

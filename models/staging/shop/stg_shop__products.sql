@@ -17,7 +17,7 @@ renamed as (
         lower({{ normalize_text('category') }}) as product_category,
 
         -- numerics (list price in the reporting currency)
-        cast(price as {{ dbt.type_numeric() }}) as list_price,
+        {{ plausible_amount('price') }} as list_price,
 
         -- timestamps
         {{ to_utc_timestamp('updated_at') }} as updated_at,
@@ -25,8 +25,9 @@ renamed as (
 
         -- data quality
         coalesce(
+            {{ loaded_at_issue() }},
             {{ key_issue(['product_id']) }},
-            case when price is null or price < 0 then 'non_positive_amount' end
+            {{ amount_issue('price', allow_zero=true) }}
         ) as invalid_reason
 
     from source

@@ -29,9 +29,11 @@ renamed as (
 
         -- data quality (a missing email just means an anonymous visitor)
         coalesce(
+            {{ loaded_at_issue() }},
             {{ key_issue(['event_id', 'session_id']) }},
             {{ email_issue(normalize_email('email'), required=false) }},
-            {{ timestamp_issue('occurred_at') }}
+            {{ timestamp_issue('occurred_at') }},
+            {{ enum_issue("lower(" ~ normalize_text('event_type') ~ ")", var('web_event_types'), 'unknown_event_type') }}
         ) as invalid_reason
 
     from source
