@@ -51,7 +51,7 @@ test: $(BIN)/.installed lint
 	$(BIN)/pytest
 
 # The real CDNOW log, calibrated on its first 39 weeks as in Fader, Hardie & Lee (2005).
-CDNOW_VARS := {as_of_date: "1997-09-30", zero_amount_orders_are_valid: true, btyd_purchase_period: day, btyd_time_unit: week}
+CDNOW_VARS := {as_of_date: "1997-09-30", earliest_plausible_date: "1990-01-01", zero_amount_orders_are_valid: true, btyd_purchase_period: day, btyd_time_unit: week}
 cdnow: $(BIN)/.installed
 	$(BIN)/python -m audience cdnow --out data/cdnow/raw
 	AUDIENCE_RAW_DIR=data/cdnow/raw AUDIENCE_DUCKDB_PATH=cdnow.duckdb $(BIN)/dbt build --vars '$(CDNOW_VARS)'

@@ -20,7 +20,8 @@ from audience.cdnow import CALIBRATION_END, cdnow_path, load_cdnow
 from conftest import run_dbt
 
 CDNOW_VARS = (
-    '{as_of_date: "1997-09-30", zero_amount_orders_are_valid: true, btyd_purchase_period: day, btyd_time_unit: week}'
+    '{as_of_date: "1997-09-30", earliest_plausible_date: "1990-01-01", zero_amount_orders_are_valid: true, '
+    "btyd_purchase_period: day, btyd_time_unit: week}"
 )
 PUBLISHED = {
     ("bg_nbd", "r"): (0.243, 3),

@@ -189,12 +189,74 @@ def test_bad_inputs_are_refused_clearly() -> None:
         clv.fit_bgnbd([0] * 50, [0.0] * 50, [10.0] * 50)
 
 
-def test_a_degenerate_sample_reports_non_convergence() -> None:
-    """Everyone repeats at the same pace and nobody drops out: the drop-out parameters run off to a bound."""
+def test_a_degenerate_sample_gives_the_boundary_estimate() -> None:
+    """Everyone buys 20 times in 40 weeks and nobody drops out: the maximum lies on the search bound.
+
+    With no spread in the purchase rate, Gamma(r, alpha) degenerates to a
+    point mass at 20 / 40 = 0.5 a week (r and alpha grow together), and with
+    nobody dropping out the mean drop-out probability a / (a + b) goes to 0.
+    The fit says it ended on the bound and its implied values are those limits.
+    """
     n = 200
-    x = np.full(n, 20.0)
-    with pytest.raises(clv.ClvFitError, match=r"did not converge|at a bound"):
-        clv.fit_bgnbd(x, np.full(n, 39.9), np.full(n, 40.0))
+    fit = clv.fit_bgnbd(np.full(n, 20.0), np.full(n, 39.9), np.full(n, 40.0))
+    assert fit.status == "boundary"
+    assert "a" in fit.at_bound or "b" in fit.at_bound
+    assert fit.params.r / fit.params.alpha == pytest.approx(0.5, rel=1e-3)
+    assert fit.params.a / (fit.params.a + fit.params.b) < 1e-6
+
+
+def test_a_failed_fit_does_not_raise_and_customers_get_the_fallbacks() -> None:
+    """Too few repeat buyers: both fits fail, nothing raises, buyers are scored at their historical run rate."""
+    x = np.array([0, 0, 1, 0, 2, 0], dtype=float)
+    t_x = np.array([0, 0, 4, 0, 6, 0], dtype=float)
+    T = np.array([10, 8, 10, 5, 12, 3], dtype=float)  # noqa: N806
+    monetary = np.array([0, 0, 30, 0, 20, 0], dtype=float)
+    with pytest.warns(UserWarning, match="fallback"):
+        parameters = clv.fit_clv_models(x, t_x, T, monetary)
+    assert set(parameters.fit_status) == {"failed"} and parameters.value.isna().all()
+    assert parameters.fit_message.str.contains("repeat buyers").all()
+    customers = pd.DataFrame(
+        {
+            "is_buyer": [True] * 6 + [False],
+            "btyd_frequency": [*x, np.nan],
+            "btyd_recency": [*t_x, np.nan],
+            "btyd_t": [*T, np.nan],
+            "btyd_monetary_value": [*monetary, np.nan],
+            "average_order_value": [50, 40, 30, 20, 25, 10, np.nan],
+        }
+    )
+    scores = clv.score_customers(customers, parameters, months=12, monthly_discount_rate=0.0, units_per_month=4.0)
+    assert list(scores.clv_method[:6]) == ["run_rate_heuristic"] * 6 and pd.isna(scores.clv_method[6])
+    # customer 3: 1 repeat purchase in 10 weeks -> 0.1 a week, 4.8 in 48 weeks, at its own order value 30
+    assert scores.expected_purchases[2] == pytest.approx(4.8)
+    assert scores.predicted_clv[2] == pytest.approx(4.8 * 30)
+    assert scores.predicted_clv[0] == 0 and np.isnan(scores.probability_alive[2])
+    assert np.isnan(scores.predicted_clv[6])
+
+
+def test_a_failed_spend_model_falls_back_to_each_buyers_order_value(calibration: pd.DataFrame) -> None:
+    """BG/NBD fits on CDNOW; Gamma-Gamma is made to fail: P(alive) stays BG/NBD's, spend is the buyer's own AOV."""
+    x, t_x, T = (calibration[c].to_numpy(float) for c in ("frequency", "recency", "T"))  # noqa: N806
+    parameters = clv.fit_clv_models(x, t_x, T, np.zeros_like(x))  # no spend at all: Gamma-Gamma cannot fit
+    status = parameters.groupby("model").fit_status.first()
+    assert status["bg_nbd"] == "converged" and status["gamma_gamma"] == "failed"
+    customers = pd.DataFrame(
+        {
+            "is_buyer": True,
+            "btyd_frequency": x,
+            "btyd_recency": t_x,
+            "btyd_t": T,
+            "btyd_monetary_value": 0.0,
+            "average_order_value": 10.0,
+        }
+    )
+    scores = clv.score_customers(customers, parameters, months=12, monthly_discount_rate=0.01, units_per_month=4.35)
+    assert set(scores.clv_method) == {"bg_nbd_average_order_value"}
+    bgnbd = clv.fit_bgnbd(x, t_x, T).params
+    np.testing.assert_allclose(scores.probability_alive, clv.bgnbd_probability_alive(bgnbd, x, t_x, T))
+    # with a constant spend of 10 the CLV is 10 x the discounted expected purchases: 10x what a spend of 1 gives
+    unit = clv._discounted_value(bgnbd, np.ones_like(x), x, t_x, T, 12, 0.01, 4.35)
+    np.testing.assert_allclose(scores.predicted_clv, 10 * unit)
 
 
 def test_ltv_tiers_split_20_30_50_and_keep_ties_together() -> None:

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from audience.clv import fit_bgnbd, fit_gamma_gamma
+from audience.clv import fit_clv_models
 
 
 def model(dbt, session):
@@ -13,20 +13,13 @@ def model(dbt, session):
     # parameters to the last bit, whatever order the rows are stored in (incremental or full build).
     buyers = (
         rfm.filter("is_buyer")
-        .select("customer_key, btyd_frequency, btyd_recency, btyd_t, btyd_monetary_value, as_of_date")
+        .select("customer_key, btyd_frequency, btyd_recency, btyd_t, btyd_monetary_value")
         .order("customer_key")
         .df()
     )
-    if buyers.empty:
-        raise ValueError("customer_rfm has no buyers as of the as-of date: nothing to fit the CLV models on")
-    purchases = fit_bgnbd(buyers.btyd_frequency, buyers.btyd_recency, buyers.btyd_t)
-    spend = fit_gamma_gamma(buyers.btyd_frequency, buyers.btyd_monetary_value)
-    rows = []
-    for name, fit in (("bg_nbd", purchases), ("gamma_gamma", spend)):
-        for row in fit.as_rows(name):
-            rows.append({**row, "n_customers": fit.n_customers, "log_likelihood": fit.log_likelihood})
-    frame = pd.DataFrame(rows)
+    as_of_date = rfm.select("as_of_date").limit(1).df().as_of_date
+    frame = fit_clv_models(buyers.btyd_frequency, buyers.btyd_recency, buyers.btyd_t, buyers.btyd_monetary_value)
     frame.insert(0, "clv_model_parameter_id", frame.model + "." + frame.parameter)
     frame["time_unit"] = time_unit
-    frame["fitted_at"] = pd.Timestamp(buyers.as_of_date.iloc[0])
+    frame["fitted_at"] = pd.Timestamp(as_of_date.iloc[0]) if len(as_of_date) else pd.NaT
     return frame

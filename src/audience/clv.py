@@ -22,9 +22,11 @@ million-customer fit takes about a second.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
@@ -57,17 +59,21 @@ class GammaGammaParams:
 
 @dataclass(frozen=True)
 class Fit:
-    """A fitted model: its parameters, total log-likelihood and how many customers it saw."""
+    """A fitted model: its parameters, total log-likelihood and how many customers it saw.
+
+    ``status`` is ``converged`` (an interior maximum) or ``boundary``: the
+    likelihood still rises beyond the search box for the parameters named in
+    ``at_bound`` and is stationary in the others, so the estimate on the
+    bound is the box's maximum (a limiting case of the model, e.g. BG/NBD's
+    a and b growing together as the drop-out probability stops varying).
+    """
 
     params: BgNbdParams | GammaGammaParams
     log_likelihood: float
     n_customers: int
     iterations: int
-
-    def as_rows(self, model: str) -> list[dict[str, object]]:
-        return [
-            {"model": model, "parameter": name, "value": float(value)} for name, value in asdict(self.params).items()
-        ]
+    status: str = "converged"
+    at_bound: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- validation
@@ -97,14 +103,20 @@ def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return unique, inverse.ravel()
 
 
-def _minimize(objective, start: np.ndarray, names: tuple[str, ...], model: str) -> tuple[np.ndarray, int]:
-    """Minimize over log-parameters with the analytic gradient; raise ClvFitError unless it converges inside the bounds.
+def _minimize(
+    objective, start: np.ndarray, names: tuple[str, ...], model: str
+) -> tuple[np.ndarray, int, tuple[str, ...]]:
+    """Minimize over log-parameters with the analytic gradient; the estimate, iterations and parameters on a bound.
 
     ``objective`` returns (value, gradient). The objective is a mean over
     customers, so the tolerances mean the same at any sample size. L-BFGS-B
     can stop with "ABNORMAL" when the line search cannot improve a value
     already at machine precision; the fit counts as converged whenever the
     gradient there is negligible (every component under GRADIENT_TOLERANCE).
+    A parameter on a bound is accepted when the objective still falls
+    beyond it (the bound is where the maximum lies in the box) and the
+    gradient in every other parameter is negligible: a KKT point of the box.
+    Anything else raises ClvFitError with the optimizer's reason.
     """
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
     result = minimize(
@@ -115,15 +127,21 @@ def _minimize(objective, start: np.ndarray, names: tuple[str, ...], model: str) 
         bounds=bounds,
         options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 1000},
     )
-    at_bound = np.abs(result.x) > LOG_BOUND - 1e-3
-    stationary = bool(np.all(np.abs(result.jac) < GRADIENT_TOLERANCE))
-    if not np.isfinite(result.fun) or not (result.success or stationary) or at_bound.any():
-        stuck = ", ".join(n for n, hit in zip(names, at_bound, strict=True) if hit) or "none"
+    upper = result.x > LOG_BOUND - 1e-3
+    lower = result.x < -LOG_BOUND + 1e-3
+    at_bound = upper | lower
+    gradient = np.asarray(result.jac, dtype=float)
+    free_stationary = bool(np.all(np.abs(gradient[~at_bound]) < GRADIENT_TOLERANCE))
+    pushing_out = bool(np.all(gradient[upper] < GRADIENT_TOLERANCE) and np.all(gradient[lower] > -GRADIENT_TOLERANCE))
+    stuck = tuple(n for n, hit in zip(names, at_bound, strict=True) if hit)
+    converged = result.success or free_stationary
+    if not np.isfinite(result.fun) or not np.all(np.isfinite(result.x)) or not converged or not pushing_out:
         raise ClvFitError(
-            f"{model} fit did not converge (L-BFGS-B: {result.message}; parameters at a bound: {stuck}). "
+            f"{model} fit did not converge (L-BFGS-B: {result.message}; "
+            f"parameters at a bound: {', '.join(stuck) or 'none'}). "
             "Check the inputs: too few repeat buyers, or T in the wrong unit."
         )
-    return result.x, int(result.nit)
+    return result.x, int(result.nit), stuck
 
 
 # ---------------------------------------------------------------- BG/NBD
@@ -213,10 +231,10 @@ def fit_bgnbd(x: object, t_x: object, T: object) -> Fit:  # noqa: N803
         raise ClvFitError(f"BG/NBD needs repeat buyers to fit; got {len(x)} customers, {np.count_nonzero(x)} repeaters")
     objective = BgNbdObjective(x, t_x, T)
     start = np.log([1.0, max(float(np.mean(T)), 1e-3), 1.0, 1.0])
-    best, iterations = _minimize(objective, start, ("r", "alpha", "a", "b"), "BG/NBD")
+    best, iterations, at_bound = _minimize(objective, start, ("r", "alpha", "a", "b"), "BG/NBD")
     params = BgNbdParams(*np.exp(best))
     log_likelihood = float(np.sum(bgnbd_log_likelihood(params, x, t_x, T)))
-    return Fit(params, log_likelihood, len(x), iterations)
+    return Fit(params, log_likelihood, len(x), iterations, "boundary" if at_bound else "converged", at_bound)
 
 
 def _dropout_log_odds(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:  # noqa: N803
@@ -327,12 +345,12 @@ def fit_gamma_gamma(x: object, m: object) -> Fit:
     if len(x) < 10:
         raise ClvFitError(f"Gamma-Gamma needs repeat buyers with spend; got {len(x)}")
     start = np.log([1.0, 2.0, max(float(np.mean(m)), 1e-3)])
-    best, iterations = _minimize(GammaGammaObjective(x, m), start, ("p", "q", "gamma"), "Gamma-Gamma")
+    best, iterations, at_bound = _minimize(GammaGammaObjective(x, m), start, ("p", "q", "gamma"), "Gamma-Gamma")
     params = GammaGammaParams(*np.exp(best))
     if params.q <= 1.0:
         raise ClvFitError(f"Gamma-Gamma fitted q = {params.q:.3f} <= 1: the mean spend is undefined")
     log_likelihood = float(np.sum(gamma_gamma_log_likelihood(params, x, m)))
-    return Fit(params, log_likelihood, len(x), iterations)
+    return Fit(params, log_likelihood, len(x), iterations, "boundary" if at_bound else "converged", at_bound)
 
 
 def gamma_gamma_expected_spend(params: GammaGammaParams, x: object, m: object) -> np.ndarray:
@@ -365,7 +383,22 @@ def discounted_clv(
     ``units_per_month`` converts the model's time unit (7-day weeks: 365.25 / 12 / 7).
     """
     x, t_x, T, m = _as_arrays(x, t_x, T, m)  # noqa: N806
-    value = gamma_gamma_expected_spend(spend, x, m) * bgnbd_probability_alive(purchases, x, t_x, T)
+    spend_per_purchase = gamma_gamma_expected_spend(spend, x, m)
+    return _discounted_value(purchases, spend_per_purchase, x, t_x, T, months, monthly_discount_rate, units_per_month)
+
+
+def _discounted_value(
+    purchases: BgNbdParams,
+    spend_per_purchase: np.ndarray,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,  # noqa: N803
+    months: int,
+    monthly_discount_rate: float,
+    units_per_month: float,
+) -> np.ndarray:
+    """Sum over months of spend x P(alive) x E[purchases in the month | alive] / (1 + d)^month."""
+    value = spend_per_purchase * bgnbd_probability_alive(purchases, x, t_x, T)
     pair_x, pair_T, pair = _distinct_pairs(x, T)  # noqa: N806
     clv = np.zeros_like(x)
     previous = np.zeros_like(pair_x)
@@ -399,3 +432,111 @@ def ltv_tiers(clv: np.ndarray, high_share: float, medium_share: float) -> np.nda
         share_ahead < high_share, "high", np.where(share_ahead < high_share + medium_share, "medium", "low")
     )
     return tiers
+
+
+# ---------------------------------------------------------------- fits that may fail, and scoring with fallbacks
+
+PARAMETER_NAMES: dict[str, tuple[str, ...]] = {"bg_nbd": ("r", "alpha", "a", "b"), "gamma_gamma": ("p", "q", "gamma")}
+USABLE_FIT = ("converged", "boundary")
+
+
+def fit_clv_models(frequency: object, recency: object, T: object, monetary: object) -> pd.DataFrame:  # noqa: N803
+    """Fit BG/NBD and Gamma-Gamma; one row per parameter with the fit's status, never an exception for a bad fit.
+
+    ``fit_status``: ``converged``, ``boundary`` (the estimate on the search
+    bound is the maximum, see Fit) or ``failed`` (values NaN, the reason in
+    ``fit_message``): a failed model is replaced when customers are scored
+    (score_customers), and a warning is issued.
+    """
+    rows = []
+    for model, fitter, columns in (
+        ("bg_nbd", fit_bgnbd, (frequency, recency, T)),
+        ("gamma_gamma", fit_gamma_gamma, (frequency, monetary)),
+    ):
+        try:
+            fit = fitter(*columns)
+        except ClvFitError as error:
+            warnings.warn(f"{model}: {error}; customers are scored by its fallback", stacklevel=2)
+            values = dict.fromkeys(PARAMETER_NAMES[model], np.nan)
+            status, message, n_customers, log_likelihood = "failed", str(error), 0, np.nan
+        else:
+            values = asdict(fit.params)
+            status, n_customers, log_likelihood = fit.status, fit.n_customers, fit.log_likelihood
+            message = ""
+            if fit.at_bound:
+                message = f"on the search bound: {', '.join(fit.at_bound)} (the likelihood's maximum in the box)"
+                warnings.warn(f"{model}: {message}", stacklevel=2)
+        for name, value in values.items():
+            rows.append(
+                {
+                    "model": model,
+                    "parameter": name,
+                    "value": float(value),
+                    "n_customers": n_customers,
+                    "log_likelihood": log_likelihood,
+                    "fit_status": status,
+                    "fit_message": message,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def score_customers(
+    customers: pd.DataFrame,
+    parameters: pd.DataFrame,
+    months: int,
+    monthly_discount_rate: float,
+    units_per_month: float,
+) -> pd.DataFrame:
+    """P(alive), expected purchases, expected order value, discounted CLV and the method behind them, per customer.
+
+    ``customers`` has is_buyer and the btyd_* columns plus average_order_value;
+    ``parameters`` is fit_clv_models' frame. Methods (``clv_method``):
+    ``bg_nbd_gamma_gamma`` when both fits are usable;
+    ``bg_nbd_average_order_value`` when Gamma-Gamma failed (each buyer's own
+    average order value is the spend); ``run_rate_heuristic`` when BG/NBD
+    failed: purchases continue at the buyer's historical repeat rate
+    (repeat occasions / time since the first purchase), P(alive) unknown.
+    Prospects get no prediction and no method.
+    """
+    status = parameters.groupby("model").fit_status.first()
+    values = parameters.set_index(["model", "parameter"]).value
+    purchases_usable = status.get("bg_nbd") in USABLE_FIT
+    spend_usable = status.get("gamma_gamma") in USABLE_FIT
+
+    buyer = customers.is_buyer.to_numpy(dtype=bool)
+    x, t_x, age, m, aov = (
+        customers[column].to_numpy(dtype=float)[buyer]
+        for column in ("btyd_frequency", "btyd_recency", "btyd_t", "btyd_monetary_value", "average_order_value")
+    )
+    if spend_usable:
+        spend_params = GammaGammaParams(*(values["gamma_gamma", n] for n in PARAMETER_NAMES["gamma_gamma"]))
+        spend = gamma_gamma_expected_spend(spend_params, x, m)
+    else:
+        spend = aov
+    if purchases_usable:
+        purchase_params = BgNbdParams(*(values["bg_nbd", n] for n in PARAMETER_NAMES["bg_nbd"]))
+        alive = bgnbd_probability_alive(purchase_params, x, t_x, age)
+        expected = bgnbd_expected_purchases(purchase_params, months * units_per_month, x, t_x, age)
+        clv = _discounted_value(purchase_params, spend, x, t_x, age, months, monthly_discount_rate, units_per_month)
+        method = "bg_nbd_gamma_gamma" if spend_usable else "bg_nbd_average_order_value"
+    else:
+        rate = np.divide(x, age, out=np.zeros_like(x), where=age > 0)
+        alive = np.full(len(x), np.nan)
+        expected = rate * months * units_per_month
+        discount = sum(1.0 / (1.0 + monthly_discount_rate) ** month for month in range(1, months + 1))
+        clv = spend * rate * units_per_month * discount
+        method = "run_rate_heuristic"
+
+    frame = pd.DataFrame(index=customers.index)
+    for column, scored in (
+        ("probability_alive", alive),
+        ("expected_purchases", expected),
+        ("expected_average_order_value", spend),
+        ("predicted_clv", clv),
+    ):
+        full = np.full(len(customers), np.nan)
+        full[buyer] = scored
+        frame[column] = full
+    frame["clv_method"] = np.where(buyer, method, None)
+    return frame
