@@ -10,9 +10,40 @@
 
 {% macro export_to_files(formats=['parquet', 'csv']) -%}
     {%- for format in formats %}
-    copy (select * from {{ this }}) to '{{ exports_dir() }}/{{ this.identifier }}.{{ format }}'
-        ({{ file_format(format) }});
+    copy (select {{ export_columns(format) }} from {{ this }})
+        to '{{ exports_dir() }}/{{ this.identifier }}.{{ format }}' ({{ file_format(format) }});
     {%- endfor %}
+{%- endmacro %}
+
+{#-
+    The select list of an export: every column as it is, except that in a
+    CSV file a text cell that a spreadsheet would run as a formula (one
+    starting with =, +, -, @, a tab or a carriage return) gets a leading
+    apostrophe, as OWASP recommends against CSV injection: a name like
+    `=HYPERLINK(...)` shows as text. Parquet keeps the true value. Columns
+    in `keep` (partition keys, which name folders) are never changed.
+-#}
+{% macro export_columns(format, keep=[]) -%}
+    {%- if format != 'csv' or not execute -%}
+        *
+    {%- else -%}
+        {%- for column in adapter.get_columns_in_relation(this) -%}
+            {%- set name = adapter.quote(column.name) -%}
+            {%- if column.is_string() and column.name not in keep -%}
+                {{ neutralize_spreadsheet_formula(name) }} as {{ name }}
+            {%- else -%}
+                {{ name }}
+            {%- endif -%}
+            {{- ", " if not loop.last -}}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro neutralize_spreadsheet_formula(column) -%}
+    case
+        when left({{ column }}, 1) in ('=', '+', '-', '@', chr(9), chr(13)) then '''' || {{ column }}
+        else {{ column }}
+    end
 {%- endmacro %}
 
 {#-
@@ -27,7 +58,8 @@
 -#}
 {% macro export_partitions_to_files(partition_by, formats=['parquet', 'csv']) -%}
     {%- for format in formats %}
-    copy (select * from {{ this }}) to '{{ exports_dir() }}/{{ this.identifier }}' (
+    copy (select {{ export_columns(format, keep=partition_by) }} from {{ this }})
+        to '{{ exports_dir() }}/{{ this.identifier }}' (
         {{ file_format(format) }}, partition_by ({{ partition_by | join(', ') }}),
         {{ 'overwrite' if loop.first else 'overwrite_or_ignore' }} true
     );
@@ -129,8 +161,9 @@
     {%- for row in days_to_write -%}
         {#- a range on the column itself, so DuckDB skips the row groups of other days -#}
         {%- set day_start = "cast('" ~ row[0] ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
+        {%- for format in formats %}
         {%- set rows_of_day -%}
-            select * from {{ this }}
+            select {{ export_columns(format) }} from {{ this }}
             where {{ timestamp_column }} >= {{ day_start }}
                 and {{ timestamp_column }} < {{ dbt.dateadd('day', 1, day_start) }}
                 {%- if not row[1] %}
@@ -138,7 +171,6 @@
                 {%- endif %}
         {%- endset %}
         {#- the first format's write clears the day's folder (and creates it), the next adds to it #}
-        {%- for format in formats %}
     copy ({{ rows_of_day }}) to '{{ folder }}/{{ day_column }}={{ row[0] }}' (
         {{ file_format(format) }}, per_thread_output true,
         {{ 'overwrite' if loop.first else 'overwrite_or_ignore' }} true

@@ -1,4 +1,4 @@
--- Right to erasure: nobody with a valid deletion request may remain in any
+-- Right to erasure: nobody with a deletion request may remain in any
 -- customer-level mart, fact, snapshot (history included) or activation
 -- table. Returns every leaked row (severity error).
 

@@ -10,6 +10,104 @@ select 'normalize_email blank', {{ normalize_email("'   '") }}, null
 
 union all
 
+-- a tab, a newline, a no-break space, a zero-width space, a byte-order mark and an ideographic space
+select 'normalize_email invisible characters',
+    {{ normalize_email("chr(9) || 'Ann' || chr(8203) || '@x.io' || chr(10) || chr(160) || chr(65279) || chr(12288)") }},
+    'ann@x.io'
+
+union all
+
+select 'normalize_email only invisible characters', {{ normalize_email("chr(8203) || chr(9)") }}, null
+
+union all
+
+select 'email_issue longer than 254', {{ email_issue("repeat('a', 250) || '@x.io'") }}, 'email_too_long'
+
+union all
+
+select 'email_issue 254 is fine', {{ email_issue("repeat('a', 249) || '@x.io'") }}, null
+
+union all
+
+select 'timestamp_issue before the plausible window',
+    {{ timestamp_issue("'1900-01-01T00:00:00Z'", "timestamp '2026-03-01 00:00:00'") }}, 'implausible_date'
+
+union all
+
+select 'timestamp_issue minus infinity',
+    {{ timestamp_issue("'-infinity'", "timestamp '2026-03-01 00:00:00'") }}, 'implausible_date'
+
+union all
+
+select 'loaded_at_issue missing', {{ loaded_at_issue("cast(null as timestamp)") }}, 'missing_loaded_at'
+
+union all
+
+select 'loaded_at_issue year 2100', {{ loaded_at_issue("timestamp '2100-01-01 00:00:00'") }}, 'future_loaded_at'
+
+union all
+
+select 'loaded_at_issue a past load', {{ loaded_at_issue("timestamp '2026-03-01 00:00:00'") }}, null
+
+union all
+
+select 'amount_issue NaN', {{ amount_issue("cast('NaN' as double)") }}, 'non_finite_amount'
+
+union all
+
+select 'amount_issue minus infinity', {{ amount_issue("cast('-Infinity' as double)") }}, 'non_finite_amount'
+
+union all
+
+select 'amount_issue 1e30', {{ amount_issue("1e30") }}, 'implausible_amount'
+
+union all
+
+select 'amount_issue zero', {{ amount_issue("0.0") }}, 'non_positive_amount'
+
+union all
+
+select 'amount_issue zero allowed', {{ amount_issue("0.0", allow_zero=true) }}, null
+
+union all
+
+select 'amount_issue null', {{ amount_issue("cast(null as double)", allow_zero=true) }}, 'non_positive_amount'
+
+union all
+
+select 'plausible_amount NaN is null', cast({{ plausible_amount("cast('NaN' as double)") }} as varchar), null
+
+union all
+
+select 'plausible_amount keeps a price', cast({{ plausible_amount("12.5") }} as double)::varchar, '12.5'
+
+union all
+
+select 'enum_issue unknown', {{ enum_issue("'shipped'", ['paid', 'refunded'], 'unknown_status') }}, 'unknown_status'
+
+union all
+
+select 'enum_issue missing', {{ enum_issue("cast(null as varchar)", ['paid'], 'unknown_status') }}, 'unknown_status'
+
+union all
+
+select 'enum_issue known', {{ enum_issue("'paid'", ['paid', 'refunded'], 'unknown_status') }}, null
+
+union all
+
+select 'neutralize_spreadsheet_formula formula', {{ neutralize_spreadsheet_formula("'=HYPERLINK(\"http://x\")'") }},
+    '''=HYPERLINK("http://x")'
+
+union all
+
+select 'neutralize_spreadsheet_formula tab', {{ neutralize_spreadsheet_formula("chr(9) || 'x'") }}, '''' || chr(9) || 'x'
+
+union all
+
+select 'neutralize_spreadsheet_formula plain text', {{ neutralize_spreadsheet_formula("'Ann-Marie'") }}, 'Ann-Marie'
+
+union all
+
 select 'to_utc_timestamp offset', cast({{ to_utc_timestamp("'2026-03-01T10:00:00-05:00'") }} as varchar), '2026-03-01 15:00:00'
 
 union all
