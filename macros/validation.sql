@@ -76,6 +76,18 @@
 {%- endmacro %}
 
 {#-
+    'implausible_date' when a text timestamp that is not an event's own time
+    (a creation time, a scheduled send) parses to a moment before
+    earliest_plausible_date; such a time is not otherwise required.
+-#}
+{% macro implausible_date_issue(raw_column) -%}
+    case
+        when {{ to_utc_timestamp(raw_column) }} < cast('{{ var('earliest_plausible_date') }}' as {{ dbt.type_timestamp() }})
+            then 'implausible_date'
+    end
+{%- endmacro %}
+
+{#-
     'missing_loaded_at' or 'future_loaded_at' when the connector's load
     time cannot be trusted: null, or later than the start of this build
     plus future_timestamp_tolerance_hours (a clock years ahead). Such a row

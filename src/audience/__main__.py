@@ -12,6 +12,7 @@ from pathlib import Path
 
 from audience.cdnow import load_cdnow
 from audience.generate import config_with, generate
+from audience.hostile import append_hostile_day, hostile_load_time
 from audience.publish import Published, build_and_publish
 
 
@@ -29,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
         help="simulate orders, email and web events this many people at a time (default 250000; ~8 GB per million)",
     )
     gen.add_argument("--out", type=Path, default=Path("data/raw"), help="output folder (default data/raw)")
+    gen.add_argument(
+        "--hostile",
+        action="store_true",
+        help="append a load of malformed and adversarial rows, with _hostile_manifest.json (see audience.hostile)",
+    )
     cdnow = commands.add_parser("cdnow", help="write the real CDNOW transaction log (from lifetimes) as raw tables")
     cdnow.add_argument("--sample", choices=["sample", "master"], default="sample", help="1/10th sample or all")
     cdnow.add_argument("--out", type=Path, default=Path("data/cdnow/raw"), help="output folder")
@@ -57,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         started = time.perf_counter()
         manifest = generate(cfg, args.out)
+        if args.hostile:
+            landed = hostile_load_time(cfg.end_date)
+            hostile = append_hostile_day(args.out, 1, landed, people_loaded_before=landed)
+            manifest["rows"] = {t: n + len(hostile.rows.get(t, [])) for t, n in manifest["rows"].items()}
         elapsed = time.perf_counter() - started
         print(json.dumps(manifest["rows"], indent=2))
         print(f"wrote {sum(manifest['rows'].values()):,} rows to {args.out} in {elapsed:.1f} s", file=sys.stderr)

@@ -35,6 +35,7 @@ renamed as (
             {{ key_issue(['contact_id']) }},
             {{ email_issue(normalize_email('email')) }},
             {{ timestamp_issue('updated_at') }},
+            {{ implausible_date_issue('created_at') }},
             case
                 when {{ to_date('birth_date') }} > cast(_loaded_at as date)
                     or {{ to_date('birth_date') }} < {{ dbt.dateadd('year', -1 * var('max_age_years'), 'cast(_loaded_at as date)') }}

@@ -28,11 +28,8 @@ renamed as (
         coalesce(
             {{ loaded_at_issue() }},
             {{ key_issue(['campaign_id']) }},
-            case
-                when {{ to_utc_timestamp('sent_at') }} is null then 'unparseable_timestamp'
-                when {{ to_utc_timestamp('sent_at') }} < cast('{{ var('earliest_plausible_date') }}' as {{ dbt.type_timestamp() }})
-                    then 'implausible_date'
-            end,
+            case when {{ to_utc_timestamp('sent_at') }} is null then 'unparseable_timestamp' end,
+            {{ implausible_date_issue('sent_at') }},
             {{ enum_issue("lower(" ~ normalize_text('campaign_type') ~ ")", var('campaign_types'), 'unknown_campaign_type') }}
         ) as invalid_reason
 

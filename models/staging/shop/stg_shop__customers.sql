@@ -31,7 +31,8 @@ renamed as (
             {{ loaded_at_issue() }},
             {{ key_issue(['shop_customer_id']) }},
             {{ email_issue(normalize_email('email')) }},
-            {{ timestamp_issue('updated_at') }}
+            {{ timestamp_issue('updated_at') }},
+            {{ implausible_date_issue('created_at') }}
         ) as invalid_reason
 
     from source

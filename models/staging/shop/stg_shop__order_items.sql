@@ -15,7 +15,9 @@ renamed as (
         product_id,
 
         -- numerics (unit price in the order's own currency)
-        cast(quantity as {{ dbt.type_int() }}) as quantity,
+        -- an implausible quantity (quarantined) would overflow the cast
+        cast(case when abs(quantity) <= {{ var('max_plausible_amount') }} then quantity end as {{ dbt.type_int() }})
+            as quantity,
         {{ plausible_amount('unit_price') }} as unit_price_local,
 
         -- timestamps
