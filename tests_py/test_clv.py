@@ -268,6 +268,8 @@ def test_ltv_tiers_split_20_30_50_and_keep_ties_together() -> None:
     assert list(tied[:4]) == ["high", "high", "high", "low"] and tied[4] is None
     with pytest.raises(ValueError, match="shares"):
         clv.ltv_tiers(clv_values, 0.8, 0.3)
+    # nobody expected to buy again (a fallback's zero CLV) is low value, not a tie for 'high'
+    assert list(clv.ltv_tiers(np.array([0.0, 0.0, 0.0, 2.0]), 0.2, 0.3)) == ["low", "low", "low", "high"]
 
 
 def _finite_difference_gradient(objective, point: np.ndarray, step: float = 1e-6) -> np.ndarray:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import duckdb
 import pytest
 
-from audience.generate import GeneratorConfig
-from conftest import Warehouse
+from audience.generate import GeneratorConfig, config_with, generate
+from conftest import Warehouse, run_dbt
 
 
 def test_bgnbd_fit_recovers_the_simulated_heterogeneity(warehouse: Warehouse) -> None:
@@ -50,3 +54,36 @@ def test_every_customer_has_a_cluster_and_diagnostics_cover_the_k_range(warehous
         "where diagnostic_type = 'cluster' and cluster_id > 0"
     )[0]
     assert sizes[0] >= max(50, 0.01 * sizes[1])
+
+
+def test_a_clv_fit_that_cannot_fit_still_publishes_every_list(tmp_path: Path) -> None:
+    """Nobody buys twice (purchase rates near 0): neither CLV model can fit.
+
+    The build still succeeds with a warning, every buyer is scored by the
+    run-rate fallback (no repeat purchase: a CLV of 0, tier low), the
+    diagnostics say so, and the activation tables are published.
+    """
+    raw = tmp_path / "raw"
+    generate(config_with(customers=1500, seed=5, bgnbd_alpha=1e9), raw)
+    warehouse = tmp_path / "audience.duckdb"
+    build = run_dbt(["build"], raw, warehouse, tmp_path / "target", AUDIENCE_EXPORTS_DIR=str(tmp_path / "exports"))
+    assert build.returncode == 0, build.stdout[-4000:]
+    assert re.search(r"WARN \d+ clv_fits_converged", build.stdout)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        diagnostics = con.execute(
+            "select model, fit_status, fallback_method, customers_scored_by_model, customers_scored_by_fallback "
+            "from marts.clv_fit_diagnostics order by model"
+        ).fetchall()
+        buyers = con.execute("select count(*) from marts.customer_ltv where clv_basis <> 'prospect'").fetchall()[0][0]
+        methods = con.execute(
+            "select clv_method, ltv_tier, max(predicted_clv), count(*) from marts.customer_ltv "
+            "where clv_basis <> 'prospect' group by all"
+        ).fetchall()
+        contacts = con.execute("select count(*) from activation.esp_contacts").fetchall()[0][0]
+    assert buyers > 500
+    assert diagnostics == [
+        ("bg_nbd", "failed", "run_rate_heuristic", 0, buyers),
+        ("gamma_gamma", "failed", "average_order_value", 0, buyers),
+    ]
+    assert methods == [("run_rate_heuristic", "low", 0.0, buyers)]
+    assert contacts > 0 and (tmp_path / "exports" / "esp_contacts.csv").exists()

@@ -414,7 +414,9 @@ def ltv_tiers(clv: np.ndarray, high_share: float, medium_share: float) -> np.nda
 
     Ranks are by CLV descending with ties kept together (a tie group takes
     the tier of its best-ranked member), so the same data always gives the
-    same tiers. NaN (no CLV) is not ranked and gets no tier.
+    same tiers. NaN (no CLV) is not ranked and gets no tier. A CLV of 0 (a
+    fallback that expects no purchase) is always 'low': a tie of everyone at
+    0 would otherwise make everyone 'high'.
     """
     if not (high_share > 0 and medium_share >= 0 and high_share + medium_share <= 1):
         raise ValueError("tier shares must be positive and add up to at most 1")
@@ -429,7 +431,9 @@ def ltv_tiers(clv: np.ndarray, high_share: float, medium_share: float) -> np.nda
     ahead = n - np.searchsorted(np.sort(values), values, side="right")
     share_ahead = ahead / n
     tiers[ranked] = np.where(
-        share_ahead < high_share, "high", np.where(share_ahead < high_share + medium_share, "medium", "low")
+        values <= 0,
+        "low",
+        np.where(share_ahead < high_share, "high", np.where(share_ahead < high_share + medium_share, "medium", "low")),
     )
     return tiers
 
