@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from audience import compare
+
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "bench.py"
 
 
@@ -146,13 +148,13 @@ def _warehouse(path: Path, rows: list[tuple]) -> None:
 
 
 @pytest.mark.parametrize("rows_per_comparison", [1_000_000, 3])
-def test_the_comparison_counts_every_differing_row_whole_or_sliced(bench, monkeypatch, tmp_path, rows_per_comparison):
-    monkeypatch.setattr(bench, "ROWS_PER_COMPARISON", rows_per_comparison)
+def test_the_comparison_counts_every_differing_row_whole_or_sliced(monkeypatch, tmp_path, rows_per_comparison):
+    monkeypatch.setattr(compare, "ROWS_PER_COMPARISON", rows_per_comparison)
     rows = [(i, f"row {i}", i * 1.25) for i in range(10)]
     changed = [*rows[:3], (3, "row 3", 3.75 + 1e-9), (4, "changed", 5.0), *rows[5:], rows[9]]
     _warehouse(tmp_path / "incremental.duckdb", changed)
     _warehouse(tmp_path / "full.duckdb", rows)
-    result = bench.compare_warehouses(tmp_path / "incremental.duckdb", tmp_path / "full.duckdb", {"history"})
+    result = compare.compare_warehouses(tmp_path / "incremental.duckdb", tmp_path / "full.duckdb", {"history"})
     # row 3 differs below the rounding (equal), row 4 differs (one row each way), row 9 is there twice
     assert result["differing_rows"] == {"marts.facts": 3, "activation.big_facts": 3}
     assert result["relations"] == 2
