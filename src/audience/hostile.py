@@ -129,6 +129,19 @@ def build_day(
         }
         h.add("esp_email_events", **{**defaults, **values})
 
+    def guest_order(order_id: int, buyer: str, **values: object) -> None:
+        defaults = {
+            "order_id": order_id,
+            "email": buyer,
+            "ordered_at": _iso(valid_at),
+            "updated_at": _iso(valid_at),
+            "status": "paid",
+            "currency": "USD",
+            "total_amount": 25.0,
+            "discount_amount": 0.0,
+        }
+        h.add("shop_orders", **{**defaults, **values})
+
     # -- opt-outs on rows that fail other checks: each person must end up suppressed
     cases: list[tuple[str, dict[str, object], str | None]] = [
         ("missing time", {"occurred_at": None}, "missing_timestamp"),
@@ -211,18 +224,7 @@ def build_day(
     email = person()
     consent(email)
     for n in range(2):
-        h.add(
-            "shop_orders",
-            order_id=order_id + n,
-            shop_customer_id=None,
-            email=email,
-            ordered_at=_iso(valid_at),
-            updated_at=_iso(valid_at),
-            status="paid",
-            currency="USD",
-            total_amount=40.0 + n,
-            discount_amount=0.0,
-        )
+        guest_order(order_id + n, email, total_amount=40.0 + n)
     h.suppressed.append(email)
     h.expect(
         "int_orders_validated",
@@ -248,18 +250,7 @@ def build_day(
     email = person()
     h.add("deletion_requests", email=email, requested_at=_iso(valid_at))
     consent(email)
-    h.add(
-        "shop_orders",
-        order_id=order_id + 10,
-        shop_customer_id=None,
-        email=email,
-        ordered_at=_iso(valid_at),
-        updated_at=_iso(valid_at),
-        status="paid",
-        currency="USD",
-        total_amount=55.0,
-        discount_amount=5.0,
-    )
+    guest_order(order_id + 10, email, total_amount=55.0, discount_amount=5.0)
     h.add(
         "web_events",
         event_id=f"hostile-{day}-erased-web",
@@ -314,18 +305,7 @@ def build_day(
     ]
     for n, (values, reason) in enumerate(bad_orders):
         oid = order_id + 100 + n
-        defaults = {
-            "order_id": oid,
-            "shop_customer_id": None,
-            "email": f"hostile.buyer{day}{n}@example.org",
-            "ordered_at": _iso(valid_at),
-            "updated_at": _iso(valid_at),
-            "status": "paid",
-            "currency": "USD",
-            "total_amount": 25.0,
-            "discount_amount": 0.0,
-        }
-        h.add("shop_orders", **{**defaults, **values})
+        guest_order(oid, f"hostile.buyer{day}{n}@example.org", **values)
         h.expect("int_orders_validated", f"order_id = {oid}", reason, f"order with {values}")
     for n, (values, reason) in enumerate(
         [
