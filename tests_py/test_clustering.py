@@ -124,8 +124,26 @@ def test_silhouette_uses_a_fixed_size_sample() -> None:
     twice = clustering.search_k(prepared.matrix, range(2, 4), seed=1, fit_sample=6000, silhouette_sample=500)
     assert once == twice
     assert clustering.sample_rows(6000, 500, 1).shape == (500,)
-    with pytest.raises(ValueError, match="not possible"):
-        clustering.search_k(prepared.matrix[:3], range(2, 5), seed=1, fit_sample=10, silhouette_sample=10)
+
+
+def test_too_few_customers_never_halt_the_build() -> None:
+    """A silhouette needs 2 <= k < customers: other k are skipped; with none left, everyone is cluster 0."""
+    frame = blobs((3000, 3000, 0, 0))
+    prepared = clustering.prepare_features(frame, FEATURES, [])
+    three = clustering.search_k(prepared.matrix[:3], range(2, 5), seed=1, fit_sample=10, silhouette_sample=10)
+    assert [r.k for r in three] == [2]
+    assert clustering.search_k(prepared.matrix[:2], range(2, 5), seed=1, fit_sample=10, silhouette_sample=10) == []
+    assert clustering.choose_k([]) is None
+    few = frame.head(2).assign(customer_id=["a", "b"], customer_key=[1, 2], has_sufficient_data=True)
+    placed = clustering.cluster_everyone(few, None, FEATURES, [], seed=1, min_size=1, min_share=0, fit_sample=10)
+    assert list(placed.cluster_id) == [0, 0] and set(placed.cluster_label) == {clustering.INSUFFICIENT_DATA}
+    # with a k, those with sufficient data are clustered and the others are cluster 0
+    mixed = frame.head(400).assign(
+        customer_id=[f"c{i}" for i in range(400)], customer_key=range(400), has_sufficient_data=[True] * 399 + [False]
+    )
+    placed = clustering.cluster_everyone(mixed, 2, FEATURES, [], seed=1, min_size=1, min_share=0, fit_sample=400)
+    assert sorted(placed.cluster_id.unique()) == [0, 1, 2]
+    assert list(placed.loc[placed.customer_id == "c399", "cluster_id"]) == [0]
 
 
 def test_silhouettes_equal_scikit_learns_on_the_same_points() -> None:

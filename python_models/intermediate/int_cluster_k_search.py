@@ -22,12 +22,13 @@ def model(dbt, session):
     prepared = prepare_features(eligible, cluster_features, log_features, pca_components)
     results = search_k(prepared.matrix, range(k_min, k_max + 1), seed, fit_sample, silhouette_sample)
     chosen = choose_k(results)
+    # typed columns: with too few customers to try any k the table is empty, not untyped
     return pd.DataFrame(
         {
-            "k": [r.k for r in results],
-            "inertia": [r.inertia for r in results],
-            "silhouette": [r.silhouette for r in results],
-            "is_chosen_k": [r.k == chosen for r in results],
-            "n_customers": len(eligible),
+            "k": pd.Series([r.k for r in results], dtype="int64"),
+            "inertia": pd.Series([r.inertia for r in results], dtype="float64"),
+            "silhouette": pd.Series([r.silhouette for r in results], dtype="float64"),
+            "is_chosen_k": pd.Series([r.k == chosen for r in results], dtype="bool"),
+            "n_customers": pd.Series([len(eligible)] * len(results), dtype="int64"),
         }
     )

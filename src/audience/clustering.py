@@ -140,23 +140,26 @@ def search_k(matrix: np.ndarray, k_values: range, seed: int, fit_sample: int, si
     """Inertia and sampled silhouette for each k (fitted on a fixed sample of rows).
 
     Every k is scored on the same random ``silhouette_sample`` rows of the
-    fit sample, so the silhouettes are comparable across k.
+    fit sample, so the silhouettes are comparable across k. Only the k a
+    silhouette exists for (2 <= k < customers) are tried: too few customers
+    give fewer results, or none, never an error that would halt the build.
     """
     fit_rows = matrix[sample_rows(len(matrix), fit_sample, seed)]
     scored_rows = sample_rows(len(fit_rows), silhouette_sample, seed)
-    models = []
-    for k in k_values:
-        if k < 2 or k >= len(fit_rows):
-            raise ValueError(f"k = {k} is not possible with {len(fit_rows)} customers")
-        models.append(_kmeans(k, seed).fit(fit_rows))
+    possible = [k for k in k_values if 2 <= k < len(fit_rows)]
+    if not possible:
+        return []
+    models = [_kmeans(k, seed).fit(fit_rows) for k in possible]
     silhouettes = silhouette_scores(fit_rows[scored_rows], [model.labels_[scored_rows] for model in models])
     return [
-        KResult(k, float(model.inertia_), score) for k, model, score in zip(k_values, models, silhouettes, strict=True)
+        KResult(k, float(model.inertia_), score) for k, model, score in zip(possible, models, silhouettes, strict=True)
     ]
 
 
-def choose_k(results: list[KResult]) -> int:
-    """The k with the highest silhouette (the smallest such k on a tie)."""
+def choose_k(results: list[KResult]) -> int | None:
+    """The k with the highest silhouette (the smallest such k on a tie); None when no k could be tried."""
+    if not results:
+        return None
     return max(results, key=lambda r: (r.silhouette, -r.k)).k
 
 
@@ -271,3 +274,52 @@ def cluster_customers(
         }
     )
     return assignments, results, chosen
+
+
+def cluster_everyone(
+    customers: pd.DataFrame,
+    chosen_k: int | None,
+    features: list[str],
+    log_features: list[str],
+    seed: int,
+    min_size: int,
+    min_share: float,
+    fit_sample: int,
+    pca_components: int | float | None = None,
+) -> pd.DataFrame:
+    """A cluster for every customer: the chosen k for those with sufficient data, cluster 0 for the rest.
+
+    ``customers`` has customer_id, customer_key, has_sufficient_data and the
+    features. Without a chosen k (too few customers to try any) everyone is
+    cluster 0, INSUFFICIENT_DATA.
+    """
+    sufficient = customers.has_sufficient_data.to_numpy(dtype=bool) & (chosen_k is not None)
+    parts = []
+    if sufficient.any():
+        assignments, _, _ = cluster_customers(
+            customers[sufficient],
+            features,
+            log_features,
+            range(chosen_k, chosen_k + 1),
+            seed=seed,
+            min_size=min_size,
+            min_share=min_share,
+            fit_sample=fit_sample,
+            silhouette_sample=0,
+            pca_components=pca_components,
+            k=chosen_k,
+        )
+        assignments.insert(1, "customer_key", customers.customer_key.to_numpy()[sufficient])
+        parts.append(assignments)
+    parts.append(
+        pd.DataFrame(
+            {
+                "customer_id": customers.customer_id[~sufficient],
+                "customer_key": customers.customer_key[~sufficient],
+                "cluster_id": 0,
+                "cluster_label": INSUFFICIENT_DATA,
+                "distance_to_centroid": float("nan"),
+            }
+        )
+    )
+    return pd.concat(parts, ignore_index=True)
