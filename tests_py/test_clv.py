@@ -255,7 +255,7 @@ def test_a_failed_spend_model_falls_back_to_each_buyers_order_value(calibration:
     bgnbd = clv.fit_bgnbd(x, t_x, T).params
     np.testing.assert_allclose(scores.probability_alive, clv.bgnbd_probability_alive(bgnbd, x, t_x, T))
     # with a constant spend of 10 the CLV is 10 x the discounted expected purchases: 10x what a spend of 1 gives
-    unit = clv._discounted_value(bgnbd, np.ones_like(x), x, t_x, T, 12, 0.01, 4.35)
+    unit = clv._discounted_value(bgnbd, clv.bgnbd_probability_alive(bgnbd, x, t_x, T), x, T, 12, 0.01, 4.35)
     np.testing.assert_allclose(scores.predicted_clv, 10 * unit)
 
 

@@ -383,22 +383,20 @@ def discounted_clv(
     ``units_per_month`` converts the model's time unit (7-day weeks: 365.25 / 12 / 7).
     """
     x, t_x, T, m = _as_arrays(x, t_x, T, m)  # noqa: N806
-    spend_per_purchase = gamma_gamma_expected_spend(spend, x, m)
-    return _discounted_value(purchases, spend_per_purchase, x, t_x, T, months, monthly_discount_rate, units_per_month)
+    value = gamma_gamma_expected_spend(spend, x, m) * bgnbd_probability_alive(purchases, x, t_x, T)
+    return _discounted_value(purchases, value, x, T, months, monthly_discount_rate, units_per_month)
 
 
 def _discounted_value(
     purchases: BgNbdParams,
-    spend_per_purchase: np.ndarray,
+    value: np.ndarray,
     x: np.ndarray,
-    t_x: np.ndarray,
     T: np.ndarray,  # noqa: N803
     months: int,
     monthly_discount_rate: float,
     units_per_month: float,
 ) -> np.ndarray:
-    """Sum over months of spend x P(alive) x E[purchases in the month | alive] / (1 + d)^month."""
-    value = spend_per_purchase * bgnbd_probability_alive(purchases, x, t_x, T)
+    """Sum over months of ``value`` (spend x P(alive)) x E[purchases in the month | alive] / (1 + d)^month."""
     pair_x, pair_T, pair = _distinct_pairs(x, T)  # noqa: N806
     clv = np.zeros_like(x)
     previous = np.zeros_like(pair_x)
@@ -522,7 +520,7 @@ def score_customers(
         purchase_params = BgNbdParams(*(values["bg_nbd", n] for n in PARAMETER_NAMES["bg_nbd"]))
         alive = bgnbd_probability_alive(purchase_params, x, t_x, age)
         expected = bgnbd_expected_purchases(purchase_params, months * units_per_month, x, t_x, age)
-        clv = _discounted_value(purchase_params, spend, x, t_x, age, months, monthly_discount_rate, units_per_month)
+        clv = _discounted_value(purchase_params, spend * alive, x, age, months, monthly_discount_rate, units_per_month)
         method = "bg_nbd_gamma_gamma" if spend_usable else "bg_nbd_average_order_value"
     else:
         rate = np.divide(x, age, out=np.zeros_like(x), where=age > 0)
