@@ -64,7 +64,7 @@
 -#}
 {% macro timestamp_issue(raw_column, loaded_at='_loaded_at') -%}
     {%- set latest_valid = dbt.dateadd('hour', var('future_timestamp_tolerance_hours'), loaded_at) -%}
-    {%- set earliest_valid = "cast('" ~ var('earliest_plausible_date') ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
+    {%- set earliest_valid = earliest_plausible_timestamp() -%}
     case
         when {{ normalize_text(raw_column) }} is null then 'missing_timestamp'
         when coalesce({{ to_utc_timestamp(raw_column) }} between {{ earliest_valid }} and {{ latest_valid }}, false)
@@ -75,6 +75,11 @@
     end
 {%- endmacro %}
 
+{#- The var earliest_plausible_date as a timestamp: event times before it are implausible. -#}
+{% macro earliest_plausible_timestamp() -%}
+    cast('{{ var('earliest_plausible_date') }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
 {#-
     'implausible_date' when a text timestamp that is not an event's own time
     (a creation time, a scheduled send) parses to a moment before
@@ -82,7 +87,7 @@
 -#}
 {% macro implausible_date_issue(raw_column) -%}
     case
-        when {{ to_utc_timestamp(raw_column) }} < cast('{{ var('earliest_plausible_date') }}' as {{ dbt.type_timestamp() }})
+        when {{ to_utc_timestamp(raw_column) }} < {{ earliest_plausible_timestamp() }}
             then 'implausible_date'
     end
 {%- endmacro %}

@@ -25,7 +25,7 @@ as_of as (
     from its load time, else never lapses. -#}
 {%- set effective_at -%}
     case
-        when occurred_at between cast('{{ var('earliest_plausible_date') }}' as {{ dbt.type_timestamp() }})
+        when occurred_at between {{ earliest_plausible_timestamp() }}
             and {{ dbt.dateadd('hour', var('future_timestamp_tolerance_hours'), '_loaded_at') }}
             then occurred_at
         when _loaded_at is not null then _loaded_at
