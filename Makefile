@@ -21,10 +21,10 @@ export DO_NOT_TRACK := 1
 
 help:
 	@echo "make build   create .venv, install pinned dependencies, generate the default dataset, dbt build"
-	@echo "make test    the whole test suite (dbt build + dbt tests on a small dataset, pytest, ruff)"
+	@echo "make test    install the test tools, then the whole test suite (dbt build + dbt tests on a small dataset, pytest, ruff)"
 	@echo "make data    regenerate the default dataset only (CUSTOMERS=$(CUSTOMERS) SEED=$(SEED))"
 	@echo "make cdnow   build the project on the real CDNOW data into cdnow.duckdb (CLV validation)"
-	@echo "make lock    re-pin requirements.lock from the current .venv"
+	@echo "make lock    re-pin requirements.lock and requirements-dev.lock from the current .venv"
 	@echo "make bench   scale benchmark (default 1,000,000 customers) -> bench/results/"
 	@echo "make clean   remove the warehouse, generated data and dbt artefacts"
 
@@ -33,6 +33,11 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+# Test-only tools (the project's `dev` extra, pinned): only `make test` needs them.
+$(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.lock
+	$(BIN)/pip install --quiet -r requirements-dev.lock
 	touch $@
 
 data: $(BIN)/.installed
@@ -47,12 +52,13 @@ dbt-build: $(BIN)/.installed
 
 build: data dbt-build
 
-test: $(BIN)/.installed lint
+test: $(BIN)/.dev-installed lint
 	$(BIN)/pytest
 
 # The real CDNOW log, calibrated on its first 39 weeks as in Fader, Hardie & Lee (2005).
+# The log ships with lifetimes, a dev dependency.
 CDNOW_VARS := {as_of_date: "1997-09-30", earliest_plausible_date: "1990-01-01", zero_amount_orders_are_valid: true, btyd_purchase_period: day, btyd_time_unit: week}
-cdnow: $(BIN)/.installed
+cdnow: $(BIN)/.dev-installed
 	$(BIN)/python -m audience cdnow --out data/cdnow/raw
 	AUDIENCE_RAW_DIR=data/cdnow/raw AUDIENCE_DUCKDB_PATH=cdnow.duckdb $(BIN)/dbt build --vars '$(CDNOW_VARS)'
 	@$(BIN)/python -c "import duckdb; duckdb.connect('cdnow.duckdb', read_only=True).sql('select model, parameter, round(value, 3) as value, n_customers, round(log_likelihood, 1) as log_likelihood from marts.clv_model_parameters').show()"
@@ -64,12 +70,18 @@ BENCH_DAYS ?= 0
 bench: $(BIN)/.installed
 	$(BIN)/python bench/bench.py --customers $(BENCH_CUSTOMERS) --runs $(BENCH_RUNS) --days $(BENCH_DAYS)
 
-lint: $(BIN)/.installed
+lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check src tests_py python_models bench
 
-lock: $(BIN)/.installed
-	{ echo "# Exact versions installed by 'make build' (regenerate with 'make lock')."; \
-	  $(BIN)/pip freeze --exclude-editable | grep -v '^audience-warehouse'; } > requirements.lock
+# The dev extra's packages and what only they need; everything else is runtime.
+DEV_ONLY := Lifetimes|autograd|dill|pytest|iniconfig|pluggy|Pygments|ruff
+lock: $(BIN)/.dev-installed
+	$(BIN)/pip freeze --exclude-editable | grep -v '^audience-warehouse' > .freeze.tmp
+	{ echo "# Exact versions of what running the project needs, installed by 'make build' (regenerate with 'make lock')."; \
+	  grep -Ev '^($(DEV_ONLY))==' .freeze.tmp; } > requirements.lock
+	{ echo "# Exact versions of the test-only tools 'make test' adds (pytest, ruff, the lifetimes reference); 'make lock'."; \
+	  grep -E '^($(DEV_ONLY))==' .freeze.tmp; } > requirements-dev.lock
+	rm .freeze.tmp
 
 clean:
 	rm -rf target logs data exports .exports-* $(WAREHOUSE) $(basename $(WAREHOUSE)).building.duckdb* $(WAREHOUSE).wal $(WAREHOUSE).tmp cdnow.duckdb .pytest_cache
