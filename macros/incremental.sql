@@ -117,28 +117,6 @@
 {%- endmacro %}
 
 {#-
-    Post-hook for facts: remove rows of people who asked to be erased, also
-    when their request arrives after the rows were loaded. `columns` maps a
-    column of int_erased_identities (customer_id, customer_key, anonymous_id)
-    to the column of this model holding it. Run it after the model's commit
-    (`post_hook=after_commit(...)`): deleting from rows the same transaction
-    wrote makes DuckDB's commit rewrite them (3.7 s for the 13 M messages of
-    int_email_messages_aggregated at a million customers, against 0.1 s for
-    the commit and the delete apart).
--#}
-{% macro delete_erased_rows(columns) -%}
-    delete from {{ this }}
-    where {% for identity_column, column in columns.items() -%}
-        {{ column }} in (
-            select {{ identity_column }}
-            from {{ ref('int_erased_identities') }}
-            where {{ identity_column }} is not null
-        )
-        {{- " or " if not loop.last }}
-    {% endfor %}
-{%- endmacro %}
-
-{#-
     Pre-hook for history models keyed by as-of date: a rebuild of an as-of
     date (or an earlier one) first removes what earlier builds wrote for it
     and later dates, so the new rows replace them instead of piling up.

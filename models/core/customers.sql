@@ -1,20 +1,10 @@
-{#-
-    Customer 360 base: one row per resolved customer first seen by the as-of
-    date. Survivorship, when sources disagree:
-      - names: the most recently updated non-null value of CRM and shop;
-      - birth date and location: the CRM (the shop does not hold them);
-      - the shop account: the most recently updated account with this email;
-      - email permission: int_customer_email_consent (the doc block
-        email_permission_rules); sms consent: the latest valid sms consent
-        event up to the as-of date. The shop's accepts_marketing flag is
-        kept for reference only.
--#}
+{#- One row per person of the identity spine first seen by the as-of date; survivorship rules: the doc block `customer_survivorship` (models/_docs.md). -#}
 
 with
 
-source_activity as (
+identity_links as (
 
-    select * from {{ ref('int_customer_source_activity') }}
+    select * from {{ ref('int_customer_identity_map') }}
 
 ),
 
@@ -52,6 +42,31 @@ sms_consent_events as (
     where consent_events.quarantine_reason is null
         and consent_events.consent_channel = 'sms'
         and consent_events.occurred_at < as_of.as_of_cutoff_at
+
+),
+
+{%- set source_flags = {
+    'crm_contact': 'is_in_crm',
+    'shop_customer': 'is_in_shop',
+    'shop_order': 'has_ordered',
+    'esp_recipient': 'has_email_activity',
+    'web_visitor': 'has_web_activity',
+    'consent_subject': 'has_consent_record',
+} %}
+
+source_activity as (
+
+    select
+        customer_key,
+        email,
+        {{ surrogate_key(['email']) }} as customer_id,
+        {%- for source_system, flag in source_flags.items() %}
+        max(case when source_system = '{{ source_system }}' then 1 else 0 end) = 1 as {{ flag }},
+        {%- endfor %}
+        min(first_seen_at) as first_seen_at
+
+    from identity_links
+    group by customer_key, email
 
 ),
 

@@ -16,13 +16,6 @@ email_events as (
 
 ),
 
-erased as (
-
-    select distinct customer_key
-    from {{ ref('int_erased_identities') }}
-
-),
-
 final as (
 
     select
@@ -40,9 +33,7 @@ final as (
         email_events._loaded_at
 
     from email_events
-    left join erased
-        on email_events.customer_key = erased.customer_key
-    where erased.customer_key is null
+    where {{ not_erased('email_events.customer_key') }}
 
 )
 

@@ -36,13 +36,6 @@ order_identities as (
 
 ),
 
-erased as (
-
-    select distinct customer_key
-    from {{ ref('int_erased_identities') }}
-
-),
-
 {% if window_start is not none %}
 changed_orders as (
 
@@ -93,9 +86,7 @@ final as (
     from orders
     inner join order_identities
         on orders.order_id = order_identities.order_id
-    left join erased
-        on order_identities.customer_key = erased.customer_key
-    where erased.customer_key is null
+    where {{ not_erased('order_identities.customer_key') }}
     {% if window_start is not none %}
         and orders.order_id in (select order_id from changed_orders)
     {% endif %}

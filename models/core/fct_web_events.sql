@@ -19,21 +19,6 @@ web_events as (
 
 ),
 
-erased_browsers as (
-
-    select distinct anonymous_id
-    from {{ ref('int_erased_identities') }}
-    where anonymous_id is not null
-
-),
-
-erased_customers as (
-
-    select distinct customer_key
-    from {{ ref('int_erased_identities') }}
-
-),
-
 final as (
 
     select
@@ -55,12 +40,8 @@ final as (
         web_events._loaded_at
 
     from web_events
-    left join erased_browsers
-        on web_events.anonymous_id = erased_browsers.anonymous_id
-    left join erased_customers
-        on web_events.customer_key = erased_customers.customer_key
-    where erased_browsers.anonymous_id is null
-        and erased_customers.customer_key is null
+    where {{ not_erased('web_events.anonymous_id', 'anonymous_id') }}
+        and {{ not_erased('web_events.customer_key') }}
 
 )
 

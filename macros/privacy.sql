@@ -1,0 +1,48 @@
+{#-
+    Erasure, in one place. int_erased_identities lists everything that
+    identifies a person who asked to be erased (their customer_key and
+    customer_id, and every browser that logged in as them). Two uses, both
+    through not_erased():
+
+    - in a query: `where {{ not_erased('customer_key') }}` keeps a row only
+      when its identity is not erased. The identity spine
+      (int_customer_identity_map) applies it to every person; the event facts
+      apply it to their events, which are not read through the spine.
+    - as a post-hook, delete_erased_rows(): incremental tables and snapshots
+      keep rows written before a request arrived, so those rows are deleted
+      after each build.
+-#}
+
+{#-
+    True when the value in `column` is not an erased `identity`
+    (customer_key, customer_id or anonymous_id). A null value is not erased.
+    `column` must be qualified (`orders.customer_key`): unqualified, it would
+    bind to the subquery's own column and erase everyone.
+-#}
+{% macro not_erased(column, identity='customer_key') -%}
+    {%- if '.' not in column -%}
+        {{ exceptions.raise_compiler_error("not_erased('" ~ column ~ "'): qualify the column with its table or CTE") }}
+    {%- endif %}
+    not exists (
+        select 1
+        from {{ ref('int_erased_identities') }} as erased_identities
+        where erased_identities.{{ identity }} = {{ column }}
+    )
+{%- endmacro %}
+
+{#-
+    Post-hook: delete this model's rows of erased people. `columns` maps an
+    identity of int_erased_identities (customer_id, customer_key,
+    anonymous_id) to the column of this model holding it; a row matching any
+    is deleted. Run it after the model's commit (`post_hook=after_commit(...)`):
+    deleting from rows the same transaction wrote makes DuckDB's commit
+    rewrite them (measured in bench/README.md).
+-#}
+{% macro delete_erased_rows(columns) -%}
+    delete from {{ this }} as stored
+    where not (
+        {%- for identity, column in columns.items() %}
+        {{ not_erased('stored.' ~ column, identity) }}{{ " and" if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}
