@@ -67,7 +67,7 @@ cdnow: $(BIN)/.dev-installed
 BENCH_CUSTOMERS ?= 1000000
 BENCH_RUNS ?= 3
 BENCH_DAYS ?= 0
-bench: $(BIN)/.installed
+bench: $(BIN)/.dev-installed
 	$(BIN)/python bench/bench.py --customers $(BENCH_CUSTOMERS) --runs $(BENCH_RUNS) --days $(BENCH_DAYS)
 
 lint: $(BIN)/.dev-installed

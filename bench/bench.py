@@ -3,7 +3,9 @@
 Phases, each timed on the wall clock:
 
 1. generate the raw extract up to day D at the given scale;
-2. full build: one ``dbt build`` (models, seeds, snapshots and every test);
+2. full build: one ``dbt build`` (models, seeds, snapshots and every test)
+   and the file exports it declares (``python -m audience export``); every
+   build below includes its exports the same way;
 3. the next day's extract (D + 1: new rows, late arrivals, re-deliveries,
    refunds of older orders) and the incremental build on top of the full
    one: ``dbt build`` without tests (median of ``--runs``, each from the same
@@ -103,6 +105,20 @@ def run(command: list[str], env: dict[str, str], log_path: Path) -> tuple[float,
 def run_dbt(args: list[str], env: dict[str, str], target: Path) -> tuple[float, float]:
     """Run dbt; return (wall seconds, peak resident memory of the dbt process in MiB)."""
     return run([DBT, *args, "--target-path", str(target)], env, target / "dbt.log")
+
+
+def run_build(args: list[str], env: dict[str, str], target: Path) -> tuple[float, float]:
+    """A dbt build and then its file exports (``python -m audience export``), as publishing runs them.
+
+    Returns the seconds of both and the larger peak memory: the exports were
+    part of the dbt build while dbt hooks wrote them, so the figures stay comparable.
+    """
+    seconds, peak = run_dbt(args, env, target)
+    export = [sys.executable, "-m", "audience", "export", "--target-path", str(target)]
+    export_seconds, export_peak = run(
+        [*export, *(["--full-refresh"] if "--full-refresh" in args else [])], env, target / "dbt.log"
+    )
+    return seconds + export_seconds, max(peak, export_peak)
 
 
 def generate_extract(
@@ -324,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
 
     failure = None
     try:
-        phases["full_build"], memory["full_build"] = run_dbt(["build"], env, target)
+        phases["full_build"], memory["full_build"] = run_build(["build"], env, target)
     except CommandFailedError as failed:
         # report what ran (dbt writes run_results.json on failure too); the later phases need a built warehouse
         failure = failed
@@ -401,7 +417,7 @@ def after_full_build(
     incremental, incremental_memory = [], []
     for _ in range(args.runs):
         shutil.copyfile(copy_after_full_build, warehouse)
-        seconds, peak = run_dbt(["build", *NO_TESTS], env, target)
+        seconds, peak = run_build(["build", *NO_TESTS], env, target)
         incremental.append(seconds)
         incremental_memory.append(peak)
     copy_after_full_build.unlink()
@@ -421,7 +437,7 @@ def after_full_build(
     refresh_env = dict(
         env, AUDIENCE_DUCKDB_PATH=str(full_refresh), AUDIENCE_EXPORTS_DIR=str(args.work / "exports_full")
     )
-    phases["full_refresh_next_day"], _ = run_dbt(["build", *NO_TESTS, "--full-refresh"], refresh_env, target)
+    phases["full_refresh_next_day"], _ = run_build(["build", *NO_TESTS, "--full-refresh"], refresh_env, target)
     report["incremental_vs_full_refresh"] = compare_warehouses(warehouse, full_refresh, history_dependent(target))
     full_refresh.unlink()
 
@@ -468,7 +484,7 @@ def daily_builds(
     for k in range(2, args.days + 2):
         day = day_d + timedelta(days=k)
         generate_extract(args.customers, day.isoformat(), raw, daily_env, args.work / "generate.log")
-        seconds, peak = run_dbt(["build", *NO_TESTS], daily_env, target)
+        seconds, peak = run_build(["build", *NO_TESTS], daily_env, target)
         block_size, used_blocks = used_blocks_after_checkpoint(daily)
         days.append(
             {

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from audience.exports import write_exports
 from audience.generate import config_with, generate
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -59,7 +60,6 @@ def dbt_env(raw_dir: Path, warehouse: Path, **extra: str) -> dict[str, str]:
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         AUDIENCE_RAW_DIR=str(raw_dir),
         AUDIENCE_DUCKDB_PATH=str(warehouse),
-        AUDIENCE_EXPORTS_DIR=str(warehouse.parent / "exports"),
     )
     env.update(extra)
     return env
@@ -79,6 +79,16 @@ def run_dbt(
     )
 
 
+def run_dbt_and_export(
+    args: list[str], raw_dir: Path, warehouse: Path, target_path: Path, exports: Path
+) -> subprocess.CompletedProcess:
+    """A dbt run, then (if it succeeded) the exports it declares into ``exports``, as publishing writes them."""
+    result = run_dbt(args, raw_dir, warehouse, target_path)
+    if result.returncode == 0:
+        write_exports(warehouse, target_path, exports, full_refresh="--full-refresh" in args)
+    return result
+
+
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """Generate a small dataset and `dbt build` the whole project on it, once per session."""
@@ -88,7 +98,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     # manifest then also checks that the blocks add up (ids, identities, defects)
     manifest = generate(config_with(customers=TEST_CUSTOMERS, seed=7, people_per_block=2000), raw_dir)
     target = root / "target"
-    build = run_dbt(["build"], raw_dir, root / "audience.duckdb", target)
+    build = run_dbt_and_export(["build"], raw_dir, root / "audience.duckdb", target, root / "exports")
     results_file = target / "run_results.json"
     run_results = json.loads(results_file.read_text()) if results_file.exists() else {"results": []}
     return Warehouse(raw_dir, root / "audience.duckdb", manifest, build, run_results)

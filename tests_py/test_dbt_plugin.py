@@ -1,4 +1,4 @@
-"""The dbt-duckdb plugin: exports folder, and a spill folder that survives dbt-duckdb's per-cursor settings."""
+"""The dbt-duckdb plugin: a spill folder that survives dbt-duckdb's per-cursor settings."""
 
 from __future__ import annotations
 
@@ -7,21 +7,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from audience.dbt_plugin import connect_options, ensure_folders, exports_dir
+from audience.dbt_plugin import connect_options
 
 # What profiles.yml puts under `settings`, which dbt-duckdb SETs on every new cursor.
 PROFILE_SETTINGS = {"TimeZone": "UTC", "threads": "2", "memory_limit": "100MB", "preserve_insertion_order": "false"}
-
-
-def test_creates_the_folders_it_is_given(tmp_path: Path) -> None:
-    created = ensure_folders({"exports_dir": str(tmp_path / "a" / "exports"), "threads": "2"})
-    assert created == [tmp_path / "a" / "exports"]
-    assert (tmp_path / "a" / "exports").is_dir()
-
-
-def test_exports_folder_from_the_environment_as_the_macro_reads_it() -> None:
-    assert exports_dir({}) == "exports"  # the default of macros/exports.sql
-    assert exports_dir({"AUDIENCE_EXPORTS_DIR": "/srv/.exports-42"}) == "/srv/.exports-42"
 
 
 def test_temp_directory_only_when_configured() -> None:

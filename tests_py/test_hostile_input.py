@@ -27,7 +27,7 @@ from audience.__main__ import main as audience_cli
 from audience.compare import compare_warehouses, history_dependent
 from audience.generate import config_with, generate
 from audience.hostile import append_hostile_day, hostile_load_time
-from conftest import run_dbt
+from conftest import run_dbt_and_export
 
 DAY_D = date(2026, 9, 30)
 CUSTOMERS, SEED = 2500, 21
@@ -57,7 +57,7 @@ class Hostile:
 
 def build(raw: Path, warehouse: Path, root: Path, *extra: str) -> str:
     exports = warehouse.with_name(f"{warehouse.stem}_exports")
-    result = run_dbt(["build", *extra], raw, warehouse, root / "target", AUDIENCE_EXPORTS_DIR=str(exports))
+    result = run_dbt_and_export(["build", *extra], raw, warehouse, root / "target", exports)
     assert result.returncode == 0, result.stdout[-6000:]
     return result.stdout
 

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from audience.generate import config_with, generate
-from conftest import DAY_FOLDER_READERS, day_folder_rows, rows_in_one_only, run_dbt
+from conftest import DAY_FOLDER_READERS, day_folder_rows, rows_in_one_only, run_dbt_and_export
 
 DAY_1 = date(2026, 9, 30)
 FACTS = ["fct_orders", "fct_order_items", "fct_email_events", "fct_web_events", "fct_web_sessions"]
@@ -95,7 +95,7 @@ def exports(warehouse: Path) -> Path:
 
 def build(raw: Path, warehouse: Path, root: Path, *extra: str, export_days: int = EXPORT_DAYS) -> None:
     args = [*BUILD_WITHOUT_TESTS, *extra, "--vars", json.dumps({"change_log_export_days": export_days})]
-    result = run_dbt(args, raw, warehouse, root / "target", AUDIENCE_EXPORTS_DIR=str(exports(warehouse)))
+    result = run_dbt_and_export(args, raw, warehouse, root / "target", exports(warehouse))
     assert result.returncode == 0, result.stdout[-4000:]
 
 
@@ -502,11 +502,13 @@ def test_change_log_export_writes_only_the_days_that_changed(history: History) -
     assert files["day_32_again"].keys() == files["day_32"].keys()
     for path, stat in files["day_32_again"].items():
         assert (stat == files["day_32"][path]) == (not path.startswith(folder(day["day_32"]))), path
-    # a shorter window: days 1 and 2 leave it (rewritten, empty), day 32 is written as always
+    # a shorter window: days 1 and 2 leave it (their folders are removed), day 32 is written as always
     assert day["day_32"] - day["day_2"] >= timedelta(days=SHORT_EXPORT_DAYS)
-    assert files["day_32_short_window"].keys() >= files["day_32_again"].keys()
-    for path, stat in files["day_32_again"].items():
-        assert stat != files["day_32_short_window"][path], path
+    short = files["day_32_short_window"]
+    assert not of_day(short, day["day_1"]) and not of_day(short, day["day_2"])
+    assert of_day(short, day["day_32"])
+    for path, stat in of_day(short, day["day_32"]).items():
+        assert stat != files["day_32_again"].get(path), path
 
 
 def test_change_log_export_equals_the_table(history: History) -> None:

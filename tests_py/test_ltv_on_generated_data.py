@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from audience.generate import GeneratorConfig, config_with, generate
-from conftest import Warehouse, run_dbt
+from conftest import Warehouse, run_dbt_and_export
 
 
 def test_bgnbd_fit_recovers_the_simulated_heterogeneity(warehouse: Warehouse) -> None:
@@ -66,7 +66,7 @@ def test_a_clv_fit_that_cannot_fit_still_publishes_every_list(tmp_path: Path) ->
     raw = tmp_path / "raw"
     generate(config_with(customers=1500, seed=5, bgnbd_alpha=1e9), raw)
     warehouse = tmp_path / "audience.duckdb"
-    build = run_dbt(["build"], raw, warehouse, tmp_path / "target", AUDIENCE_EXPORTS_DIR=str(tmp_path / "exports"))
+    build = run_dbt_and_export(["build"], raw, warehouse, tmp_path / "target", tmp_path / "exports")
     assert build.returncode == 0, build.stdout[-4000:]
     assert re.search(r"WARN \d+ clv_fits_converged", build.stdout)
     with duckdb.connect(str(warehouse), read_only=True) as con:

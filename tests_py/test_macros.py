@@ -6,7 +6,6 @@ import json
 import subprocess
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from conftest import DBT, PROJECT_DIR, dbt_env
@@ -65,24 +64,3 @@ def test_generic_test_finds_exactly_the_bad_rows(macro_run: dict[str, dict], tes
     thresholds = {test["config"]["error_if"].replace(" ", ""), test["config"]["warn_if"].replace(" ", "")}
     assert thresholds == {f"!={failures}"}
     assert test["status"] == "pass", test.get("message")
-
-
-def test_a_partitioned_export_keeps_no_file_of_an_earlier_build(tmp_path: Path) -> None:
-    """export_partitions_to_files: a partition that lost its rows, or every partition, leaves no file behind."""
-    folder = tmp_path / "exports" / "fixture_partitioned_export"
-
-    def export(kinds: str) -> dict[str, int]:
-        kinds_var = json.dumps({"export_fixture_kinds": kinds})
-        run_macro_project(tmp_path, "run", "--select", "fixture_partitioned_export", "--vars", kinds_var)
-        rows: dict[str, int] = {}
-        for path in folder.rglob("*.*"):
-            reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
-            counted = duckdb.sql(f"select count(*) from {reader}('{path}')").fetchall()[0][0]
-            key = path.parent.name + path.suffix
-            rows[key] = rows.get(key, 0) + counted
-        return rows
-
-    assert export("a,b") == {"kind=a.parquet": 2, "kind=a.csv": 2, "kind=b.parquet": 1, "kind=b.csv": 1}
-    assert export("a") == {"kind=a.parquet": 2, "kind=a.csv": 2}
-    # without rows: no file at all (a list sync would otherwise import the last build's lists)
-    assert export("") == {}

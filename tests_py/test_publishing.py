@@ -203,7 +203,7 @@ def day_folders(exports: Path) -> set[str]:
 
 
 def test_a_day_leaving_the_change_log_window_leaves_the_export(site: Site) -> None:
-    """That day is written as empty files (DuckDB cannot delete a folder); publishing removes the folder."""
+    """Publishing removes the folder of a day that left the window; the table keeps its rows."""
     with duckdb.connect(str(site.warehouse), read_only=True) as con:
         [(as_of,)] = con.execute("select as_of_date from intermediate.int_as_of_date").fetchall()
     earlier = site.exports.parent / os.readlink(site.exports)

@@ -1,5 +1,3 @@
-{{ config(post_hook="{{ export_to_files() }}") }}
-
 {#-
     One row per contactable person, the profile a reverse-ETL sync upserts
     into the ESP: identifiers, personalization tokens and every segment trait

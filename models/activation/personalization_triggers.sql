@@ -1,5 +1,3 @@
-{{ config(post_hook="{{ export_to_files() }}") }}
-
 {#-
     The personalization triggers that fired on the as-of date, one row per
     contact and trigger, after cooldowns, the weekly cap and the priority

@@ -1,19 +1,12 @@
-{{
-    config(
-        materialized='view',
-        post_hook="{{ export_partitions_to_files(['segment_type', 'segment_key'], formats=['csv']) }}"
-    )
-}}
+{{ config(materialized='view') }}
 
 {#-
     One row per contact and segment in the shape ESP list imports expect
-    (Klaviyo, Mailchimp: email, first and last name, then properties). The
-    post-hook writes one CSV per segment to
-    <exports>/segment_list_exports/segment_type=<type>/segment_key=<key>/
-    and replaces the folder's files on every build, so a segment nobody is
-    in any more leaves no list behind. A view: the lists are the join of two
-    tables built just before, read once by the export (a table would store
-    three million rows only to copy them out).
+    (Klaviyo, Mailchimp: email, first and last name, then properties).
+    Publishing writes one CSV per segment (its yml's meta.export), and
+    replaces the folder on every build, so a segment nobody is in any more
+    leaves no list behind. A view: the lists are the join of two tables
+    built just before, read once by the export.
 -#}
 
 with

@@ -5,10 +5,7 @@
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{{ delete_rows_from_as_of_date('changed_at') }}",
-        post_hook=[
-            after_commit("{{ delete_erased_rows({'customer_id': 'external_id'}) }}"),
-            after_commit("{{ export_days_to_files('changed_at', 'changed_date', var('change_log_export_days')) }}"),
-        ]
+        post_hook=after_commit("{{ delete_erased_rows({'customer_id': 'external_id'}) }}")
     )
 }}
 
@@ -26,8 +23,8 @@
     'entered' event of that date.
     An exit is the only row a suppressed contact can have here (it carries
     no email or traits); erased people's events are deleted. Its file export
-    holds the last var change_log_export_days days, a folder per day, and a
-    build writes only the days it changed (see export_days_to_files).
+    (meta.export in the yml) holds the last change_log_export_days days, a
+    folder per day; publishing writes only the days a build changed.
 -#}
 
 with

@@ -1,5 +1,3 @@
-{{ config(post_hook="{{ export_to_files() }}") }}
-
 {#-
     One row per contact and segment they belong to now: what a list sync
     mirrors into ESP lists or tags. entered_at is when the current,

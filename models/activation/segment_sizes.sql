@@ -1,5 +1,3 @@
-{{ config(post_hook="{{ export_to_files() }}") }}
-
 {#-
     One row per segment: contacts in it now, and how many entered and exited
     in this build's as-of date (since the previous build's date), for

@@ -1,5 +1,3 @@
-{{ config(post_hook="{{ export_to_files() }}") }}
-
 {#-
     Everyone marketing email must not reach as of the as-of date, with the
     reason, for ESPs that import a suppression list (and as the audit of why

@@ -1,7 +1,7 @@
 {#-
     Email and web engagement per customer as of the as-of date.
 
-    Window metrics (var engagement_windows_days, default 30/90/180) count
+    Window metrics (engagement_windows(): 30, 90 and 180 days) count
     messages by send time: sent, delivered, opened (unique per message),
     clicked (unique per message); open rate = opened / delivered, click rate
     = clicked / delivered, click-to-open = clicked / opened; and web sessions,
@@ -19,7 +19,7 @@
     windows come from int_customer_signals_aggregated.
 -#}
 
-{%- set windows = var('engagement_windows_days') -%}
+{%- set windows = engagement_windows() -%}
 
 with
 

@@ -1,5 +1,6 @@
 """Command line: ``python -m audience generate ...`` (synthetic data), ``python -m audience cdnow`` (CDNOW),
-``python -m audience build [dbt build options]`` (build into a working copy, publish atomically on success)."""
+``python -m audience build [dbt build options]`` (build into a working copy, publish it and its exports atomically
+on success), ``python -m audience export`` (write the exports of the last dbt run in place, without publishing)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 from audience.cdnow import load_cdnow
+from audience.exports import write_exports
 from audience.generate import config_with, generate
 from audience.hostile import append_hostile_day, hostile_load_time
 from audience.publish import Published, build_and_publish
@@ -43,6 +45,13 @@ def main(argv: list[str] | None = None) -> int:
         help="dbt build into a working copy; publish the warehouse and exports only if it succeeds",
         description="Any further arguments go to `dbt build`. Paths: AUDIENCE_DUCKDB_PATH, AUDIENCE_EXPORTS_DIR.",
     )
+    export = commands.add_parser(
+        "export",
+        help="write the file exports of the models the last dbt run rebuilt (meta.export), in place",
+        description="For a warehouse built by plain `dbt build`; `audience build` does this and publishes atomically.",
+    )
+    export.add_argument("--target-path", type=Path, default=Path("target"), help="the dbt run's artefacts (target)")
+    export.add_argument("--full-refresh", action="store_true", help="the run was a full refresh: write every day")
     args, dbt_args = parser.parse_known_args(argv)
     if dbt_args and args.command != "build":
         parser.error(f"unrecognized arguments: {' '.join(dbt_args)}")
@@ -53,6 +62,16 @@ def main(argv: list[str] | None = None) -> int:
             exports=Path(os.environ.get("AUDIENCE_EXPORTS_DIR", "exports")),
         )
         return build_and_publish(["build", *dbt_args], published)
+
+    if args.command == "export":
+        written = write_exports(
+            Path(os.environ.get("AUDIENCE_DUCKDB_PATH", "audience.duckdb")),
+            args.target_path,
+            Path(os.environ.get("AUDIENCE_EXPORTS_DIR", "exports")),
+            full_refresh=args.full_refresh,
+        )
+        print(f"wrote {', '.join(written.files) or 'no export'}", file=sys.stderr)
+        return 0
 
     if args.command == "generate":
         cfg = config_with(

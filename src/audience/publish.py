@@ -9,21 +9,21 @@ what readers see:
 1. the published warehouse is copied to ``<name>.building.duckdb`` (an
    incremental build needs the previous state; on a file system with
    copy-on-write clones the copy shares the file's blocks and costs next
-   to nothing, elsewhere it is a full copy) and dbt runs on the copy,
-   writing exports to a new version folder ``.<exports>-<build id>``. That
-   folder starts as hard links to the published exports, so a build that
-   selects some models keeps the exports of the others; DuckDB writes each
-   export to a temporary file and renames it, so rewriting a file replaces
-   the link and never changes an earlier version;
-2. only when dbt succeeds: exports no model of the project owns any more
-   (its model removed, renamed or disabled) are dropped from the new folder,
-   so a sync never goes on reading a list nothing updates, and so are
-   partition folders without rows (a day that left the change log's
-   window); the copy is checkpointed and renamed over the published file
+   to nothing, elsewhere it is a full copy) and dbt runs on the copy;
+2. only when dbt succeeds: the exports of the models it rebuilt are
+   written (``audience.exports``, from each model's ``meta.export``) to a
+   new version folder ``.<exports>-<build id>``. That folder starts as hard
+   links to the published exports, so a build that selects some models
+   keeps the exports of the others; each export is written beside its name
+   and renamed over it, so rewriting a file replaces the link and never
+   changes an earlier version. Exports no model declares any more (its
+   model removed, renamed or disabled) are dropped from the new folder, so
+   a sync never goes on reading a list nothing updates, and so are
+   partition folders without rows; the copy is checkpointed and renamed over the published file
    (``os.replace``: atomic on one file system; readers that hold the old
    file keep reading it, new connections see the new one), and the
    ``exports`` symlink is switched to the new folder the same way;
-3. when dbt fails, nothing published changes; the working copy is kept for
+3. when dbt (or writing an export) fails, nothing published changes; the working copy is kept for
    inspection and the next build starts again from the published file.
 """
 
@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from audience.exports import export_specs, write_exports
 
 KEEP_EXPORT_VERSIONS = 2
 # Linux's FICLONE ioctl (linux/fs.h; fcntl.FICLONE from Python 3.12): the destination shares the
@@ -131,14 +133,14 @@ def manifest_path(dbt_args: list[str], environ: Mapping[str, str]) -> Path:
 
 
 def owned_export_names(manifest: dict) -> set[str]:
-    """Top-level export names the project's models own.
+    """Top-level export names the project's models declare.
 
-    A model owns the entries named after it: ``<model>.parquet``,
-    ``<model>.csv`` and a ``<model>/`` folder of partitions (the export
-    macros in macros/exports.sql write nothing else). Disabled models are
+    A model with ``meta.export`` owns the entries named after it:
+    ``<model>.parquet``, ``<model>.csv`` and a ``<model>/`` folder of
+    partitions (audience.exports writes nothing else). Disabled models are
     not in the manifest's nodes.
     """
-    return {node["alias"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    return {spec.name for spec in export_specs(manifest)}
 
 
 def remove_unowned_exports(folder: Path, owned: set[str]) -> list[str]:
@@ -183,15 +185,24 @@ def remove_empty_partitions(folder: Path) -> list[str]:
     return removed
 
 
-def tidy_exports(folder: Path, manifest: Path, build_started: float) -> None:
-    """Drop from a build's export folder what no model owns any more and partitions without rows."""
-    if manifest.exists() and manifest.stat().st_mtime >= build_started:
-        removed = remove_unowned_exports(folder, owned_export_names(json.loads(manifest.read_text())))
-        if removed:
-            print(f"removed exports no model writes any more: {', '.join(removed)}", file=sys.stderr)
-    else:
-        print(f"no manifest from this build at {manifest}: exports of removed models are kept", file=sys.stderr)
-    emptied = remove_empty_partitions(folder)
+def is_fresh(path: Path, build_started: float) -> bool:
+    """True when this build wrote ``path`` (a dbt artefact)."""
+    return path.exists() and path.stat().st_mtime >= build_started
+
+
+def export_and_tidy(
+    folder: Path, working: Path, manifest: Path, build_started: float, full_refresh: bool = False
+) -> None:
+    """Write the exports of the models this build rebuilt; drop what no model declares and partitions without rows."""
+    run_results = manifest.with_name("run_results.json")
+    if not (is_fresh(manifest, build_started) and is_fresh(run_results, build_started)):
+        print(f"no dbt artefacts from this build at {manifest.parent}: no export written or removed", file=sys.stderr)
+        return
+    written = write_exports(working, manifest.parent, folder, full_refresh=full_refresh)
+    removed = remove_unowned_exports(folder, owned_export_names(json.loads(manifest.read_text())))
+    if removed:
+        print(f"removed exports no model writes any more: {', '.join(removed)}", file=sys.stderr)
+    emptied = written.removed_days + remove_empty_partitions(folder)
     if emptied:
         print(f"removed export folders without rows: {', '.join(emptied)}", file=sys.stderr)
 
@@ -224,7 +235,7 @@ def build_and_publish(dbt_args: list[str], published: Published, dbt: str | None
     build_id = time.strftime("%Y%m%d%H%M%S") + f"-{os.getpid()}"
     working, _ = prepare_working_copy(published)
     export_folder = new_export_folder(published, build_id)
-    env = dict(os.environ, AUDIENCE_DUCKDB_PATH=str(working), AUDIENCE_EXPORTS_DIR=str(export_folder))
+    env = dict(os.environ, AUDIENCE_DUCKDB_PATH=str(working))
     result = subprocess.run([dbt, *dbt_args], env=env, check=False)
     if result.returncode != 0:
         shutil.rmtree(export_folder, ignore_errors=True)
@@ -234,7 +245,14 @@ def build_and_publish(dbt_args: list[str], published: Published, dbt: str | None
             file=sys.stderr,
         )
         return result.returncode
-    tidy_exports(export_folder, manifest_path(dbt_args, os.environ), started)
+    try:
+        export_and_tidy(
+            export_folder, working, manifest_path(dbt_args, os.environ), started, "--full-refresh" in dbt_args
+        )
+    except (duckdb.Error, OSError, ValueError) as error:
+        shutil.rmtree(export_folder, ignore_errors=True)
+        print(f"writing the exports failed ({error}): nothing published; {working} holds the build", file=sys.stderr)
+        return 1
     publish(published, working, export_folder)
     print(f"published {published.warehouse} and {published.exports} -> {export_folder.name}", file=sys.stderr)
     return 0

@@ -5,13 +5,13 @@
     its browser is linked to) and purchases. customer_engagement and
     customer_lifecycle read it.
 
-    Window counts per var engagement_windows_days; the behavioural score is
+    Window counts per engagement_windows() (30, 90, 180 days); the behavioural score is
     the sum over signals of weight * 0.5 ^ (age_days / half-life), weights
     from var behavioral_score_weights, age measured to the end of the as-of
     date, half-life var behavioral_score_half_life_days.
 -#}
 
-{%- set windows = var('engagement_windows_days') -%}
+{%- set windows = engagement_windows() -%}
 {%- set weights = var('behavioral_score_weights') -%}
 
 with

@@ -95,19 +95,6 @@ select 'enum_issue known', {{ enum_issue("'paid'", ['paid', 'refunded'], 'unknow
 
 union all
 
-select 'neutralize_spreadsheet_formula formula', {{ neutralize_spreadsheet_formula("'=HYPERLINK(\"http://x\")'") }},
-    '''=HYPERLINK("http://x")'
-
-union all
-
-select 'neutralize_spreadsheet_formula tab', {{ neutralize_spreadsheet_formula("chr(9) || 'x'") }}, '''' || chr(9) || 'x'
-
-union all
-
-select 'neutralize_spreadsheet_formula plain text', {{ neutralize_spreadsheet_formula("'Ann-Marie'") }}, 'Ann-Marie'
-
-union all
-
 select 'to_utc_timestamp offset', cast({{ to_utc_timestamp("'2026-03-01T10:00:00-05:00'") }} as varchar), '2026-03-01 15:00:00'
 
 union all

@@ -1,0 +1,235 @@
+"""Write the file exports a build declares: dbt builds tables, publishing writes files.
+
+A model asks for files in its yml, under ``config: meta: export:``::
+
+    export: {formats: [parquet, csv]}                          # <model>.parquet, <model>.csv
+    export: {formats: [csv], partition_by: [segment_type, segment_key]}
+                                                               # <model>/segment_type=.../segment_key=.../*.csv
+    export: {formats: [parquet, csv], by_day: changed_at, day_column: changed_date,
+             keep_days: "{{ var('change_log_export_days') }}"}
+                                                               # <model>/changed_date=<day>/*.parquet, *.csv
+
+``write_exports`` reads the manifest and run results of a finished dbt run
+and writes the exports of the models that run rebuilt, from the warehouse it
+built; a model it did not rebuild keeps its files. It runs after dbt, from
+``python -m audience build`` (before the build is published) or ``python -m
+audience export``; plain ``dbt build`` never touches the exports folder.
+
+CSV files get a header row, and a text cell a spreadsheet would run as a
+formula (starting with ``= + - @``, a tab or a carriage return) gets a
+leading apostrophe, as OWASP recommends against CSV injection; Parquet keeps
+the true values. A file is written beside its final name and renamed over
+it, so a file another export version links to is replaced, never changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """What one model exports, from its ``meta.export``."""
+
+    unique_id: str
+    name: str
+    relation: str
+    formats: tuple[str, ...]
+    partition_by: tuple[str, ...] = ()
+    by_day: str | None = None
+    day_column: str | None = None
+    keep_days: int | None = None
+
+    @classmethod
+    def from_node(cls, node: dict) -> ExportSpec:
+        export = node["config"]["meta"]["export"]
+        by_day = export.get("by_day")
+        if by_day and not (export.get("day_column") and export.get("keep_days")):
+            raise ValueError(f"{node['name']}: an export by day needs day_column and keep_days")
+        return cls(
+            unique_id=node["unique_id"],
+            name=node["alias"],
+            relation=f'"{node["schema"]}"."{node["alias"]}"',
+            formats=tuple(export.get("formats", ("parquet", "csv"))),
+            partition_by=tuple(export.get("partition_by", ())),
+            by_day=by_day,
+            day_column=export.get("day_column"),
+            keep_days=int(export["keep_days"]) if by_day else None,
+        )
+
+
+@dataclass(frozen=True)
+class Written:
+    """What ``write_exports`` did."""
+
+    files: list[str]
+    removed_days: list[str]
+
+
+def export_specs(manifest: dict) -> list[ExportSpec]:
+    """Every model of the project that declares an export, by name."""
+    nodes = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and (node["config"].get("meta") or {}).get("export") is not None
+    ]
+    return sorted((ExportSpec.from_node(node) for node in nodes), key=lambda spec: spec.name)
+
+
+def rebuilt_models(run_results: dict) -> set[str]:
+    """unique_ids of the models a dbt run built successfully."""
+    return {
+        result["unique_id"]
+        for result in run_results["results"]
+        if result["unique_id"].startswith("model.") and result["status"] == "success"
+    }
+
+
+def neutralized(column: str) -> str:
+    """SQL for a text column with a leading apostrophe where a spreadsheet would see a formula."""
+    starts = ", ".join("chr(9)" if c == "\t" else "chr(13)" if c == "\r" else f"'{c}'" for c in FORMULA_STARTS)
+    return f"case when left({column}, 1) in ({starts}) then '''' || {column} else {column} end as {column}"
+
+
+def select_list(con: duckdb.DuckDBPyConnection, relation: str, file_format: str, keep: tuple[str, ...] = ()) -> str:
+    """Every column; in a CSV, text columns not in ``keep`` (partition keys, which name folders) neutralized."""
+    if file_format != "csv":
+        return "*"
+    columns = con.execute(f"describe select * from {relation}").fetchall()
+    return ", ".join(
+        neutralized(f'"{name}"') if kind == "VARCHAR" and name not in keep else f'"{name}"'
+        for name, kind, *_ in columns
+    )
+
+
+def copy_options(file_format: str) -> str:
+    return f"format {file_format}" + (", header true" if file_format == "csv" else "")
+
+
+def write_file(con: duckdb.DuckDBPyConnection, query: str, path: Path, file_format: str) -> None:
+    """``query`` to one file at ``path``, by a rename (an earlier version's hard link keeps the old file)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    con.execute(f"copy ({query}) to '{temporary}' ({copy_options(file_format)})").fetchall()
+    os.replace(temporary, path)
+
+
+def write_whole(con: duckdb.DuckDBPyConnection, spec: ExportSpec, folder: Path) -> list[str]:
+    written = []
+    for file_format in spec.formats:
+        path = folder / f"{spec.name}.{file_format}"
+        query = f"select {select_list(con, spec.relation, file_format)} from {spec.relation}"
+        write_file(con, query, path, file_format)
+        written.append(path.name)
+    return written
+
+
+def write_partitioned(con: duckdb.DuckDBPyConnection, spec: ExportSpec, folder: Path) -> list[str]:
+    """The model as hive-style folders, one per value of the partition columns; no folder of an earlier build stays."""
+    target = folder / spec.name
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for position, file_format in enumerate(spec.formats):
+        columns = select_list(con, spec.relation, file_format, keep=spec.partition_by)
+        con.execute(
+            f"copy (select {columns} from {spec.relation}) to '{target}' ("
+            f"{copy_options(file_format)}, partition_by ({', '.join(spec.partition_by)})"
+            f"{', overwrite_or_ignore true' if position else ''})"
+        ).fetchall()
+    return [spec.name + "/"]
+
+
+def exported_day_rows(folder: Path) -> dict[date, int]:
+    """Rows per day in an export by day, from its Parquet footers (no file: nothing exported)."""
+    days = {}
+    for day_folder in folder.glob("*=*"):
+        files = [str(p) for p in day_folder.glob("*.parquet")]
+        rows = (
+            duckdb.execute("select coalesce(sum(num_rows), 0) from parquet_file_metadata(?)", [files]).fetchall()[0][0]
+            if files
+            else 0
+        )
+        days[date.fromisoformat(day_folder.name.split("=", 1)[1])] = rows
+    return days
+
+
+def write_by_day(
+    con: duckdb.DuckDBPyConnection, spec: ExportSpec, folder: Path, as_of_date: date, full_refresh: bool
+) -> tuple[list[str], list[str]]:
+    """The last ``keep_days`` days (the as-of date included) of a log, a folder per day.
+
+    Written: the as-of date and later (where a build appends), every earlier
+    kept day whose row count differs from its files (rows of erased people
+    deleted since, or a day never written), every day on a full refresh.
+    Removed: the days that left the window or have no rows any more. The
+    other days' files are not touched, so a daily build writes a day or two.
+    """
+    target = folder / spec.name
+    target.mkdir(parents=True, exist_ok=True)
+    first_kept_day = as_of_date - timedelta(days=spec.keep_days - 1)
+    day = f"cast({spec.by_day} as date)"
+    stored = dict(
+        con.execute(
+            f"select {day}, count(*) from {spec.relation} where {spec.by_day} >= ? group by all", [first_kept_day]
+        ).fetchall()
+    )
+    exported = exported_day_rows(target)
+    removed = []
+    for gone in sorted(d for d in exported if d not in stored):
+        shutil.rmtree(target / f"{spec.day_column}={gone}")
+        removed.append(f"{spec.name}/{spec.day_column}={gone}")
+    written = []
+    for kept in sorted(stored):
+        if not (full_refresh or kept >= as_of_date or stored[kept] != exported.get(kept)):
+            continue
+        day_folder = target / f"{spec.day_column}={kept}"
+        shutil.rmtree(day_folder, ignore_errors=True)
+        start = f"cast('{kept}' as timestamp)"
+        for position, file_format in enumerate(spec.formats):
+            # a range on the column itself, so DuckDB skips the row groups of other days
+            rows = (
+                f"select {select_list(con, spec.relation, file_format)} from {spec.relation} "
+                f"where {spec.by_day} >= {start} and {spec.by_day} < {start} + interval 1 day"
+            )
+            con.execute(
+                f"copy ({rows}) to '{day_folder}' ({copy_options(file_format)}, per_thread_output true"
+                f"{', overwrite_or_ignore true' if position else ''})"
+            ).fetchall()
+        written.append(f"{spec.name}/{spec.day_column}={kept}/")
+    return written, removed
+
+
+def write_exports(
+    warehouse: Path, target: Path, folder: Path, full_refresh: bool = False, threads: int | None = None
+) -> Written:
+    """Write the exports of the models the dbt run in ``target`` rebuilt, from ``warehouse``, into ``folder``."""
+    manifest = json.loads((target / "manifest.json").read_text())
+    rebuilt = rebuilt_models(json.loads((target / "run_results.json").read_text()))
+    specs = [spec for spec in export_specs(manifest) if spec.unique_id in rebuilt]
+    folder.mkdir(parents=True, exist_ok=True)
+    files: list[str] = []
+    removed: list[str] = []
+    if not specs:
+        return Written(files, removed)
+    config = {"threads": threads} if threads else {}
+    as_of = next(node for node in manifest["nodes"].values() if node["name"] == "int_as_of_date")
+    with duckdb.connect(str(warehouse), read_only=True, config=config) as con:
+        as_of_date = con.execute(f'select as_of_date from "{as_of["schema"]}"."{as_of["alias"]}"').fetchall()[0][0]
+        for spec in specs:
+            if spec.by_day:
+                written, gone = write_by_day(con, spec, folder, as_of_date, full_refresh)
+                files += written
+                removed += gone
+            elif spec.partition_by:
+                files += write_partitioned(con, spec, folder)
+            else:
+                files += write_whole(con, spec, folder)
+    return Written(files, removed)
