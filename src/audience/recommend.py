@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
 SIMILAR_ITEMS = "similar_items"
@@ -202,3 +203,69 @@ def recommend(
         return Recommendations(empty, empty, empty, np.array([], dtype=float), np.array([], dtype=str))
     customer, product, rank, score, source = (np.concatenate(column) for column in zip(*parts, strict=True))
     return Recommendations(customer, product, rank, score, source)
+
+
+def recommend_for_customers(
+    customers: pd.DataFrame,
+    product_ids: np.ndarray,
+    interactions: pd.DataFrame,
+    similarities: pd.DataFrame,
+    best_sellers: pd.DataFrame,
+    per_customer: int,
+) -> pd.DataFrame:
+    """The recommendations as a table, from the warehouse's frames (what customer_product_recommendations needs).
+
+    ``customers`` (customer_id, customer_key), ``product_ids`` (the catalog),
+    ``interactions`` (customer_key, product_id, interaction_strength,
+    has_purchased), ``similarities`` (product_id, similar_product_id,
+    cosine_similarity, similarity_rank) and ``best_sellers`` (product_id,
+    recent_buyer_count, best seller first). Customers are the matrix rows in
+    customer_key order, products its columns in product_id order; rows naming
+    a customer or product outside these lists are left out. Returns one row
+    per (customer, rank): customer_id, customer_key, product_id,
+    recommendation_rank, recommendation_source, recommendation_score.
+    """
+    customers = customers.sort_values("customer_key", kind="stable").reset_index(drop=True)
+    products = pd.Index(np.sort(np.asarray(product_ids)))
+    customer_index = pd.Index(customers.customer_key)
+    n_customers, n_products = len(customers), len(products)
+
+    row = customer_index.get_indexer(interactions.customer_key)
+    column = products.get_indexer(interactions.product_id)
+    known = (row >= 0) & (column >= 0)
+    row, column = row[known], column[known]
+    strength = interaction_matrix(
+        row, column, interactions.interaction_strength.to_numpy(dtype=float)[known], n_customers, n_products
+    )
+    bought = interactions.has_purchased.to_numpy(dtype=bool)[known]
+    purchased = interaction_matrix(row[bought], column[bought], np.ones(bought.sum()), n_customers, n_products)
+
+    product = products.get_indexer(similarities.product_id)
+    similar = products.get_indexer(similarities.similar_product_id)
+    pairs = (product >= 0) & (similar >= 0)
+    neighbours = Neighbours(
+        product[pairs],
+        similar[pairs],
+        similarities.cosine_similarity.to_numpy(dtype=float)[pairs],
+        similarities.similarity_rank.to_numpy()[pairs],
+    )
+    popular = products.get_indexer(best_sellers.product_id)
+    in_catalog = popular >= 0
+    recs = recommend(
+        strength,
+        purchased,
+        neighbours,
+        popular[in_catalog],
+        best_sellers.recent_buyer_count.to_numpy(dtype=float)[in_catalog],
+        per_customer=per_customer,
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": customers.customer_id.to_numpy()[recs.customer],
+            "customer_key": customers.customer_key.to_numpy()[recs.customer],
+            "product_id": products.to_numpy()[recs.product],
+            "recommendation_rank": recs.rank.astype("int64"),
+            "recommendation_source": recs.source,
+            "recommendation_score": recs.score.astype(float),
+        }
+    )

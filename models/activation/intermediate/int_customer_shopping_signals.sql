@@ -2,8 +2,9 @@
     Recent shopping behaviour the personalization triggers react to, one row
     per customer with an abandoned cart or a purchase as of the as-of date:
       - abandoned cart: the latest add-to-cart not followed by an order of the
-        same customer within 24 hours (the 24 hours must have passed by the
-        cut-off); its age in hours at the cut-off and its web session;
+        same customer within var cart_abandonment_hours (which must have
+        passed by the cut-off); its age in hours at the cut-off and its web
+        session;
       - last purchase category: the category with the largest share of the
         latest purchase, and its complement from the seed
         complementary_categories.
@@ -63,7 +64,7 @@ cart_adds as (
     from web_events
     cross join as_of
     where web_events.event_type = 'add_to_cart'
-        and web_events.occurred_at < {{ dbt.dateadd('hour', -24, 'as_of.as_of_cutoff_at') }}
+        and web_events.occurred_at < {{ dbt.dateadd('hour', -var('cart_abandonment_hours'), 'as_of.as_of_cutoff_at') }}
 
 ),
 
@@ -82,7 +83,7 @@ abandoned_carts as (
     left join orders
         on cart_adds.customer_key = orders.customer_key
         and orders.ordered_at >= cart_adds.added_at
-        and orders.ordered_at < {{ dbt.dateadd('hour', 24, 'cart_adds.added_at') }}
+        and orders.ordered_at < {{ dbt.dateadd('hour', var('cart_abandonment_hours'), 'cart_adds.added_at') }}
     where orders.customer_key is null
 
 ),

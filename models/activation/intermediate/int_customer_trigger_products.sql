@@ -1,5 +1,5 @@
 {#-
-    Up to 3 products per contact for each product_source a trigger's payload
+    Up to var recommended_products_per_customer (default 3) products per contact for each product_source a trigger's payload
     can name (column product_source of the seed trigger_definitions):
       - recommendations:        the customer's product recommendations;
       - cart:                   the products added in the abandoned cart's session;
@@ -147,7 +147,7 @@ final as (
         on product_lists.customer_key = contacts.customer_key
     inner join products
         on product_lists.product_id = products.product_id
-    where product_lists.product_rank <= 3
+    where product_lists.product_rank <= {{ var('recommended_products_per_customer') }}
 
 )
 
