@@ -17,6 +17,7 @@ The pipeline, each step a small function:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -323,3 +324,81 @@ def cluster_everyone(
         )
     )
     return pd.concat(parts, ignore_index=True)
+
+
+# ---------------------------------------------------------------- what the dbt models call
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """The cluster_* vars, as the two clustering models receive them through their config."""
+
+    features: list[str]
+    log_features: list[str]
+    k_min: int
+    k_max: int
+    seed: int
+    min_size: int
+    min_share: float
+    fit_sample: int
+    silhouette_sample: int
+    pca_components: int | float | None
+
+    @classmethod
+    def from_config(cls, settings: Mapping[str, object]) -> ClusterSettings:
+        """From the ``cluster_settings`` config (dbt_project.yml: one entry per cluster_* var)."""
+        return cls(
+            features=list(settings["features"]),
+            log_features=list(settings["log_features"]),
+            k_min=int(settings["k_min"]),
+            k_max=int(settings["k_max"]),
+            seed=int(settings["random_seed"]),
+            min_size=int(settings["min_size"]),
+            min_share=float(settings["min_share"]),
+            fit_sample=int(settings["fit_sample_size"]),
+            silhouette_sample=int(settings["silhouette_sample_size"]),
+            pca_components=settings["pca_components"],
+        )
+
+
+def k_search_table(eligible: pd.DataFrame, settings: ClusterSettings) -> pd.DataFrame:
+    """int_cluster_k_search: inertia and sampled silhouette for every k tried, the chosen one marked.
+
+    ``eligible``: the customers with sufficient data, their features, in a
+    fixed row order (the seeded samples are then the same on the same data).
+    Typed columns: with too few customers to try any k the table is empty.
+    """
+    prepared = prepare_features(eligible, settings.features, settings.log_features, settings.pca_components)
+    results = search_k(
+        prepared.matrix,
+        range(settings.k_min, settings.k_max + 1),
+        settings.seed,
+        settings.fit_sample,
+        settings.silhouette_sample,
+    )
+    chosen = choose_k(results)
+    return pd.DataFrame(
+        {
+            "k": pd.Series([r.k for r in results], dtype="int64"),
+            "inertia": pd.Series([r.inertia for r in results], dtype="float64"),
+            "silhouette": pd.Series([r.silhouette for r in results], dtype="float64"),
+            "is_chosen_k": pd.Series([r.k == chosen for r in results], dtype="bool"),
+            "n_customers": pd.Series([len(eligible)] * len(results), dtype="int64"),
+        }
+    )
+
+
+def cluster_table(customers: pd.DataFrame, k_search: pd.DataFrame, settings: ClusterSettings) -> pd.DataFrame:
+    """customer_clusters: every customer's cluster, with the k int_cluster_k_search chose (cluster_everyone)."""
+    chosen = k_search.loc[k_search.is_chosen_k.astype(bool), "k"]
+    return cluster_everyone(
+        customers,
+        int(chosen.iloc[0]) if len(chosen) else None,
+        settings.features,
+        settings.log_features,
+        seed=settings.seed,
+        min_size=settings.min_size,
+        min_share=settings.min_share,
+        fit_sample=settings.fit_sample,
+        pca_components=settings.pca_components,
+    )

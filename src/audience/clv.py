@@ -23,6 +23,7 @@ million-customer fit takes about a second.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -541,4 +542,60 @@ def score_customers(
         full[buyer] = scored
         frame[column] = full
     frame["clv_method"] = np.where(buyer, method, None)
+    return frame
+
+
+# ---------------------------------------------------------------- what the dbt models call
+
+DAYS_PER_MONTH = 365.25 / 12
+DAYS_PER_TIME_UNIT = {"day": 1.0, "week": 7.0}
+
+
+@dataclass(frozen=True)
+class LtvSettings:
+    """The vars customer_ltv reads, as it receives them through its config."""
+
+    horizon_months: int
+    monthly_discount_rate: float
+    time_unit: str
+    high_share: float
+    medium_share: float
+
+    @classmethod
+    def from_config(cls, settings: Mapping[str, object]) -> LtvSettings:
+        """From the model's ``ltv_settings`` config (its yml: one entry per var)."""
+        return cls(
+            horizon_months=int(settings["clv_horizon_months"]),
+            monthly_discount_rate=float(settings["clv_monthly_discount_rate"]),
+            time_unit=str(settings["btyd_time_unit"]),
+            high_share=float(settings["ltv_high_share"]),
+            medium_share=float(settings["ltv_medium_share"]),
+        )
+
+
+def customer_ltv_table(customers: pd.DataFrame, parameters: pd.DataFrame, settings: LtvSettings) -> pd.DataFrame:
+    """customer_ltv: predictions (score_customers), LTV tier among buyers, and what each CLV rests on.
+
+    ``customers``: customer_rfm's customer_id, customer_key, is_buyer, btyd_*,
+    average_order_value and as_of_date. Prospects (no purchase) get no
+    prediction and the tier ``prospect``; ``clv_basis`` says whether a CLV
+    rests on repeat purchases or on a single one.
+    """
+    scores = score_customers(
+        customers,
+        parameters,
+        settings.horizon_months,
+        settings.monthly_discount_rate,
+        DAYS_PER_MONTH / DAYS_PER_TIME_UNIT[settings.time_unit],
+    )
+    frame = customers[["customer_id", "customer_key"]].join(scores.drop(columns="clv_method"))
+    buyer = customers.is_buyer.to_numpy(dtype=bool)
+    tiers = np.full(len(customers), "prospect", dtype=object)
+    tiers[buyer] = ltv_tiers(scores.predicted_clv.to_numpy()[buyer], settings.high_share, settings.medium_share)
+    frame["ltv_tier"] = tiers
+    one_time = buyer & (customers.btyd_frequency.fillna(-1).to_numpy() == 0)
+    frame["clv_basis"] = np.select([~buyer, one_time], ["prospect", "one_time_buyer"], "repeat_buyer")
+    frame["clv_method"] = scores.clv_method
+    frame["horizon_months"] = settings.horizon_months
+    frame["as_of_date"] = customers.as_of_date.iloc[0] if len(customers) else None
     return frame
