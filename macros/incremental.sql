@@ -81,8 +81,8 @@
     model itself with the staging model's columns.
 
     The rows are materialized before the model ranks them: inlined, DuckDB
-    ran the read-back join (a million keys against 30M stored email events)
-    inside the ranking window's pipeline at a third of the speed.
+    ran the read-back join inside the ranking window's pipeline at a third of
+    the speed (bench/README.md).
 -#}
 {% macro rows_to_validate(staging, key, window_start, recheck_reasons=[], more_keys=none) -%}
     {%- if is_incremental() and window_start is not none %}

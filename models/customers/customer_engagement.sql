@@ -1,23 +1,4 @@
-{#-
-    Email and web engagement per customer as of the as-of date.
-
-    Window metrics (engagement_windows(): 30, 90 and 180 days) count
-    messages by send time: sent, delivered, opened (unique per message),
-    clicked (unique per message); open rate = opened / delivered, click rate
-    = clicked / delivered, click-to-open = clicked / opened; and web sessions,
-    product views and add-to-carts in the window.
-
-    Engagement tier, over the last var engagement_tier_campaigns delivered
-    messages: high when the share opened is above engagement_tier_high_above,
-    low when below engagement_tier_low_below, medium in between (both bounds
-    inclusive), none when nothing was ever delivered.
-
-    Behavioural score = sum over signals of weight * 0.5 ^ (age_days / h),
-    with weights from var behavioral_score_weights (open, click,
-    product_view, add_to_cart, purchase), age measured to the end of the
-    as-of date and h = var behavioral_score_half_life_days; it and the web
-    windows come from int_customer_signals_aggregated.
--#}
+{#- The formulas: doc block `engagement_metrics` (models/customers/_customers__docs.md). -#}
 
 {%- set windows = engagement_windows() -%}
 

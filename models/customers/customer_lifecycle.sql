@@ -1,21 +1,4 @@
-{#-
-    Exactly one lifecycle stage per customer as of the as-of date. "Within N
-    days" means at most N days before the as-of date; engagement is any open,
-    click, web session, product view, add-to-cart or purchase. The first rule
-    that matches wins:
-
-      1. churned      no engagement for more than lifecycle_churned_after_days
-                      (never-engaged customers count from when first seen)
-      2. subscriber   no purchase yet
-      3. reactivated  a repeat purchase within lifecycle_reactivated_within_days
-                      that came after more than lifecycle_churned_after_days
-                      without any engagement
-      4. new          first purchase within lifecycle_new_within_days
-      5. loyal        at least lifecycle_loyal_min_purchases purchases and the
-                      last within lifecycle_loyal_within_days
-      6. at_risk      last purchase more than lifecycle_at_risk_after_days ago
-      7. active       everyone else (bought recently, not new, not yet loyal)
--#}
+{#- The rules: doc block `lifecycle_stages` (models/customers/_customers__docs.md). -#}
 
 with
 

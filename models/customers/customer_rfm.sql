@@ -1,18 +1,4 @@
-{#-
-    RFM and buy-till-you-die inputs per customer, as of the as-of date.
-    Purchases are orders not refunded or cancelled by then.
-
-    Scores: quintiles among buyers (see the quantile_score macro); recency is
-    reversed so the most recent buyers score 5. Equal values share a score.
-    The segment comes from the rfm_segment_map seed (R x F); customers who
-    never purchased are 'prospect'.
-
-    BTYD inputs follow lifetimes' summary_data_from_transaction_data:
-    purchases in the same period (var btyd_purchase_period) are one occasion;
-    frequency = occasions - 1; recency = last - first occasion; T = as-of
-    period - first occasion, both in var btyd_time_unit; monetary value = mean
-    revenue of the repeat occasions (0 without repeats).
--#}
+{#- The rules: doc block `rfm_scoring` (models/customers/_customers__docs.md). -#}
 
 with
 

@@ -37,7 +37,7 @@ history as (
 outcomes_with_segments as (
 
     -- the labels are taken from the matched version directly: no join back
-    -- to the snapshot on its text dbt_scd_id (13M messages at a million customers)
+    -- to the snapshot on its text dbt_scd_id, once per message
     select
         outcomes.*,
         case when valid_at_send.customer_key is null then 'earliest_known' else 'at_send' end as segment_basis,

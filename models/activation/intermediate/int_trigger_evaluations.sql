@@ -1,11 +1,4 @@
-{#-
-    Which enabled personalization triggers fire for which contact as of the
-    as-of date, before cooldowns and the weekly cap. A rule is the seed
-    trigger_conditions: conditions in the same
-    condition_group must all hold (AND); a trigger fires when any of its
-    groups holds (OR). A condition on an unknown (null) fact does not hold,
-    except `is_null`.
--#}
+{#- The rules (step 1): doc block `trigger_rules` (models/activation/_activation__docs.md). -#}
 
 with
 

@@ -9,18 +9,7 @@
     )
 }}
 
-{#-
-    The history of personalization trigger firings, one row per contact,
-    trigger and as-of date it fired on. Each build adds the firings of its
-    as-of date (rebuilding the same date replaces them), after two limits
-    that need the history:
-      - cooldown: a trigger does not fire again for a contact within its
-        cooldown_days (seed trigger_definitions);
-      - weekly cap: a contact gets at most `trigger_max_per_contact_per_week`
-        firings in any 7 days; when more fire, the lowest priority number
-        wins (ties: trigger_key).
-    A full refresh forgets the history, so cooldowns restart.
--#}
+{#- The history of firings; cooldown and weekly cap (steps 2 to 4): doc block `trigger_rules` (models/activation/_activation__docs.md). -#}
 
 with
 

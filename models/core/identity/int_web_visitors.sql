@@ -36,8 +36,7 @@ browser_emails as (
     -- one row per browser and email (null for anonymous events) first: the
     -- latest login is then picked among a few rows per browser, not among
     -- all its events. The text-valued maximum is what costs: over every
-    -- event it was 56 s against 23 s this way on 70 M events (a five-fold
-    -- copy of the million-customer data, DuckDB spilling at 3 GB).
+    -- event it took more than twice as long (bench/README.md).
     select
         anonymous_id,
         email,

@@ -10,7 +10,7 @@
     The as-of cut-off rides on the browsers and is checked in the join
     condition: as a filter after a cross join, DuckDB estimated a handful of
     events, built its hash table on the events instead of the browsers, and
-    ran out of memory at two million customers.
+    ran out of memory at scale (bench/README.md).
 -#}
 
 with

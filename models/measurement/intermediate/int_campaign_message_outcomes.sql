@@ -6,7 +6,7 @@
     email_performance_metrics macro. A table, not a view: the breakdown by
     segment joins it to the label history, and DuckDB sizes the joins right
     only when it knows the row count (as a view, it built its hash table on
-    the wrong side and ran out of memory at a million customers).
+    the wrong side and ran out of memory at scale).
 -#}
 
 with
