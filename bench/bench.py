@@ -35,8 +35,8 @@ before it measured, and names the failed phase (the full build's failing
 nodes); the benchmark then exits with status 1.
 
 Peak memory is the maximum resident set of the process of each phase (``wait4``
-rusage). Results: ``bench/results/<stamp>-<customers>.json`` and ``.md``,
-and ``bench/results/latest.md``.
+rusage). Results: ``bench/results/<stamp>-<customers>.json`` and ``.md``
+(replacing the earlier report of the same scale), and ``bench/results/latest.md``.
 """
 
 from __future__ import annotations
@@ -383,6 +383,10 @@ def main(argv: list[str] | None = None) -> int:
     report["peak_memory_mib"] = {k: round(v) for k, v in memory.items()}
     stamp = time.strftime("%Y%m%dT%H%M%S")
     name = f"{stamp}-{args.customers}"
+    # one report per scale: the latest (git history keeps the earlier ones)
+    for earlier in args.results.glob(f"*-{args.customers}.*"):
+        if earlier.suffix in (".json", ".md"):
+            earlier.unlink()
     (args.results / f"{name}.json").write_text(json.dumps(report, indent=2))
     text = markdown(report)
     (args.results / f"{name}.md").write_text(text)
