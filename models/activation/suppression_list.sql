@@ -2,7 +2,7 @@
     Everyone marketing email must not reach as of the as-of date, with the
     reason, for ESPs that import a suppression list (and as the audit of why
     a customer is missing from esp_contacts). People who asked to be erased
-    are not listed: their data is deleted, not kept (see the README).
+    are not listed: their data is deleted, not kept (doc block `erasure`).
 -#}
 
 with
