@@ -145,3 +145,18 @@
     where dbt_valid_to >= {{ snapshot_get_time() }}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    Filter of the email-event aggregates on an incremental run: the events
+    loaded since the window start, and the events of campaigns that arrived
+    since (a late campaign turns its orphaned events valid). Nothing on a
+    full build (window_start none).
+-#}
+{% macro email_events_changed_since(window_start) -%}
+    {%- if window_start is not none -%}
+    and (
+        {{ loaded_since(window_start) }}
+        or campaign_id in (select campaign_id from {{ ref('int_campaigns_validated') }} where {{ loaded_since(window_start) }})
+    )
+    {%- endif -%}
+{%- endmacro %}

@@ -102,3 +102,12 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     results_file = target / "run_results.json"
     run_results = json.loads(results_file.read_text()) if results_file.exists() else {"results": []}
     return Warehouse(raw_dir, root / "audience.duckdb", manifest, build, run_results)
+
+
+@pytest.fixture(scope="session")
+def parsed_manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The project's manifest from `dbt parse` (no warehouse, no data read)."""
+    root = tmp_path_factory.mktemp("parse")
+    result = run_dbt(["parse"], PROJECT_DIR / "data" / "raw", root / "parse.duckdb", root / "target")
+    assert result.returncode == 0, result.stdout[-3000:]
+    return json.loads((root / "target" / "manifest.json").read_text())

@@ -208,3 +208,19 @@ def analyze_tests(arms: pd.DataFrame, metrics: dict[str, tuple[str, str]], s: Ab
         "verdict",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+# what ab_test_results measures: metric -> (successes column, trials column) of campaign_performance
+AB_TEST_METRICS = {
+    "open_rate": ("unique_opens", "delivered"),
+    "click_rate": ("unique_clicks", "delivered"),
+    "conversion_rate": ("converted_recipients", "delivered"),
+}
+
+
+def ab_test_table(arms: pd.DataFrame, s: AbTestSettings) -> pd.DataFrame:
+    """ab_test_results: analyze_tests on AB_TEST_METRICS, keyed ``<test>.<variant>.<metric>``, with alpha."""
+    results = analyze_tests(arms, AB_TEST_METRICS, s)
+    results.insert(0, "ab_test_result_id", results.ab_test_id + "." + results.variant + "." + results.metric)
+    results["alpha"] = s.alpha
+    return results

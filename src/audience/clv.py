@@ -547,6 +547,21 @@ def score_customers(
 
 # ---------------------------------------------------------------- what the dbt models call
 
+
+def clv_parameters_table(buyers: pd.DataFrame, time_unit: str, fitted_at: object) -> pd.DataFrame:
+    """clv_model_parameters: fit_clv_models on the buyers' btyd_* columns, keyed ``<model>.<parameter>``.
+
+    ``buyers`` must come in a fixed order (customer_key): the likelihoods are
+    sums over customers, so the same buyers then give the same parameters to
+    the last bit whatever order the rows are stored in.
+    """
+    frame = fit_clv_models(buyers.btyd_frequency, buyers.btyd_recency, buyers.btyd_t, buyers.btyd_monetary_value)
+    frame.insert(0, "clv_model_parameter_id", frame.model + "." + frame.parameter)
+    frame["time_unit"] = time_unit
+    frame["fitted_at"] = pd.Timestamp(fitted_at) if fitted_at is not None else pd.NaT
+    return frame
+
+
 DAYS_PER_MONTH = 365.25 / 12
 DAYS_PER_TIME_UNIT = {"day": 1.0, "week": 7.0}
 

@@ -39,12 +39,7 @@ email_events as (
     select customer_key, campaign_id, event_type, occurred_at, _loaded_at
     from {{ ref('int_email_events_validated') }}
     where failed_check is null
-    {%- if window_start is not none %}
-        and (
-            {{ loaded_since(window_start) }}
-            or campaign_id in (select campaign_id from {{ ref('int_campaigns_validated') }} where {{ loaded_since(window_start) }})
-        )
-    {%- endif %}
+        {{ email_events_changed_since(window_start) }}
 
 ),
 
