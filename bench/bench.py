@@ -107,17 +107,20 @@ def run_dbt(args: list[str], env: dict[str, str], target: Path) -> tuple[float, 
     return run([DBT, *args, "--target-path", str(target)], env, target / "dbt.log")
 
 
+def run_export(env: dict[str, str], target: Path, full_refresh: bool) -> tuple[float, float]:
+    """``python -m audience export`` of the dbt run in ``target``; return (wall seconds, peak memory in MiB)."""
+    command = [sys.executable, "-m", "audience", "export", "--target-path", str(target)]
+    return run([*command, *(["--full-refresh"] if full_refresh else [])], env, target / "dbt.log")
+
+
 def run_build(args: list[str], env: dict[str, str], target: Path) -> tuple[float, float]:
-    """A dbt build and then its file exports (``python -m audience export``), as publishing runs them.
+    """A dbt build and then its file exports, as publishing runs them.
 
     Returns the seconds of both and the larger peak memory: the exports were
     part of the dbt build while dbt hooks wrote them, so the figures stay comparable.
     """
     seconds, peak = run_dbt(args, env, target)
-    export = [sys.executable, "-m", "audience", "export", "--target-path", str(target)]
-    export_seconds, export_peak = run(
-        [*export, *(["--full-refresh"] if "--full-refresh" in args else [])], env, target / "dbt.log"
-    )
+    export_seconds, export_peak = run_export(env, target, "--full-refresh" in args)
     return seconds + export_seconds, max(peak, export_peak)
 
 

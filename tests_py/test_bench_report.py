@@ -32,7 +32,7 @@ def _node(unique_id: str, seconds: float, status: str = "success") -> dict:
 
 @pytest.fixture
 def stubbed(bench, monkeypatch, tmp_path):
-    """The benchmark with every command stubbed: each dbt call records its arguments and 'takes' 10 s."""
+    """Every command stubbed: each dbt call records its arguments and 'takes' 10 s, its exports none."""
     calls: list[list[str]] = []
     results = [
         _node("model.audience_warehouse.int_email_events_validated", 4.0),
@@ -51,6 +51,7 @@ def stubbed(bench, monkeypatch, tmp_path):
 
     monkeypatch.setattr(bench, "generate_extract", generate_extract)
     monkeypatch.setattr(bench, "run_dbt", run_dbt)
+    monkeypatch.setattr(bench, "run_export", lambda env, target, full_refresh: (0.0, 0.0))
     monkeypatch.setattr(bench, "_dbt_version", lambda: "1.11")
     monkeypatch.setattr(bench, "publishing_seconds", lambda warehouse, work: (1.0, 0.5, 2**30, "copy"))
     monkeypatch.setattr(bench, "history_dependent", lambda target: set())
