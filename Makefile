@@ -17,11 +17,12 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help build data dbt-build test lint lock clean cdnow bench
+.PHONY: help build data dbt-build test test-spark lint lock clean cdnow bench
 
 help:
 	@echo "make build   create .venv, install pinned dependencies, generate the default dataset, dbt build"
 	@echo "make test    install the test tools, then the whole test suite (dbt build + dbt tests on a small dataset, pytest, ruff)"
+	@echo "make test-spark  the Spark + Delta Lake target checked against DuckDB (installs pyspark, needs Java 17)"
 	@echo "make data    regenerate the default dataset only (CUSTOMERS=$(CUSTOMERS) SEED=$(SEED))"
 	@echo "make cdnow   build the project on the real CDNOW data into cdnow.duckdb (CLV validation)"
 	@echo "make lock    re-pin requirements.lock and requirements-dev.lock from the current .venv"
@@ -53,7 +54,16 @@ dbt-build: $(BIN)/.installed
 build: data dbt-build
 
 test: $(BIN)/.dev-installed lint
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not spark"
+
+# The Spark target's packages (pinned): only `make test-spark` needs them; Java 17 must be installed.
+$(BIN)/.spark-installed: $(BIN)/.dev-installed requirements-spark.lock
+	$(BIN)/pip install --quiet -r requirements-spark.lock
+	touch $@
+
+# The project on Spark + Delta Lake against DuckDB (tests_py/test_spark.py).
+test-spark: $(BIN)/.spark-installed
+	$(BIN)/pytest -m spark
 
 # The real CDNOW log, calibrated on its first 39 weeks as in Fader, Hardie & Lee (2005).
 # The log ships with lifetimes, a dev dependency.
@@ -75,12 +85,14 @@ lint: $(BIN)/.dev-installed
 
 # The dev extra's packages and what only they need; everything else is runtime.
 DEV_ONLY := Lifetimes|autograd|dill|pytest|iniconfig|pluggy|Pygments|ruff
-lock: $(BIN)/.dev-installed
+SPARK_ONLY := dbt-spark|delta-spark|py4j|pyspark|sqlparams
+lock: $(BIN)/.spark-installed
 	$(BIN)/pip freeze --exclude-editable | grep -v '^audience-warehouse' > .freeze.tmp
 	{ echo "# Exact versions of what running the project needs, installed by 'make build' (regenerate with 'make lock')."; \
-	  grep -Ev '^($(DEV_ONLY))==' .freeze.tmp; } > requirements.lock
+	  grep -Ev '^($(DEV_ONLY)|$(SPARK_ONLY))==' .freeze.tmp; } > requirements.lock
 	{ echo "# Exact versions of the test-only tools 'make test' adds (pytest, ruff, the lifetimes reference); 'make lock'."; \
 	  grep -E '^($(DEV_ONLY))==' .freeze.tmp; } > requirements-dev.lock
+	{ head -2 requirements-spark.lock; grep -E '^($(SPARK_ONLY))==' .freeze.tmp; } > .spark.tmp && mv .spark.tmp requirements-spark.lock
 	rm .freeze.tmp
 
 clean:

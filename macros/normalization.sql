@@ -64,8 +64,10 @@
 {%- endmacro %}
 
 {#-
-    The integer key of the customer an email belongs to: the first 63 bits of
-    the MD5 of the normalized email (customer_id is the whole MD5 as text).
+    The integer key of the customer an email belongs to: the top 63 bits of
+    the MD5 of the normalized email read as a little-endian 128-bit integer
+    (DuckDB's md5_number), the same number on every engine (customer_id is
+    the whole MD5 as text).
     Joins and aggregations over tens of millions of event rows run several
     times faster on it than on the 32-character customer_id. Two emails
     sharing a key (odds about 1 in 20 million at a million customers) would
@@ -75,8 +77,17 @@
     {{ return(adapter.dispatch('customer_key', 'audience_warehouse')(email)) }}
 {%- endmacro %}
 
+{#-
+    Bytes 8 to 15 of the digest, highest first (hex digits 31-32, 29-30, ...,
+    17-18), are the upper 64 bits of that integer; conv() reads them as an
+    unsigned number and `div 2` drops the lowest bit.
+-#}
 {% macro default__customer_key(email) -%}
-    cast(conv(substring(md5({{ email }}), 1, 15), 16, 10) as bigint)
+    cast(cast(conv(concat(
+        {%- for start in range(31, 16, -2) %}
+        substring(md5({{ email }}), {{ start }}, 2){{ "," if not loop.last }}
+        {%- endfor %}
+    ), 16, 10) as decimal(20, 0)) div 2 as bigint)
 {%- endmacro %}
 
 {#- md5_number is the digest as a 128-bit integer; md5_number_upper is several times slower. -#}

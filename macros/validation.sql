@@ -4,25 +4,35 @@
     combines them with coalesce() in priority order.
 -#}
 
+{#-
+    True when the whole text matches the regular expression `pattern`, given
+    as written (each adapter quotes it as its SQL string literals need).
+-#}
 {% macro regex_full_match(column, pattern) -%}
     {{ return(adapter.dispatch('regex_full_match', 'audience_warehouse')(column, pattern)) }}
 {%- endmacro %}
 
 {% macro default__regex_full_match(column, pattern) -%}
-    regexp_like({{ column }}, '{{ pattern }}')
+    regexp_like({{ column }}, '{{ pattern | replace("'", "''") }}')
 {%- endmacro %}
 
 {% macro duckdb__regex_full_match(column, pattern) -%}
-    regexp_full_match({{ column }}, '{{ pattern }}')
+    regexp_full_match({{ column }}, '{{ pattern | replace("'", "''") }}')
 {%- endmacro %}
 
+{#-
+    Spark unescapes backslashes in string literals ('\.' would reach the
+    regex as '.', any character) and reads '' as two adjacent literals (an
+    apostrophe would vanish): both are escaped with a backslash. rlike
+    matches anywhere, so the pattern is anchored.
+-#}
 {% macro spark__regex_full_match(column, pattern) -%}
-    ({{ column }} rlike '{{ pattern }}')
+    ({{ column }} rlike '^(?:{{ pattern | replace("\\", "\\\\") | replace("'", "\\'") }})$')
 {%- endmacro %}
 
 {#- True when a normalized email is syntactically valid. -#}
 {% macro is_valid_email(column) -%}
-    {{ regex_full_match(column, var('valid_email_pattern') | replace("'", "''")) }}
+    {{ regex_full_match(column, var('valid_email_pattern')) }}
 {%- endmacro %}
 
 {#- True when a normalized email belongs to an internal test domain. -#}

@@ -172,9 +172,9 @@ final as (
             'trigger_key': 'fired.trigger_key',
             'trigger_name': 'triggers.trigger_name',
             'offer_code': 'triggers.offer_code',
-            'facts': "coalesce(payload_facts.facts_json, '{}'::json)",
-            'products': "coalesce(payload_products.products_json, '[]'::json)",
-        }) }} as payload,
+            'facts': "coalesce(payload_facts.facts_json, " ~ json_literal('{}') ~ ")",
+            'products': "coalesce(payload_products.products_json, " ~ json_literal('[]') ~ ")",
+        }, json_keys=['facts', 'products']) }} as payload,
         as_of.as_of_date as fired_on,
         as_of.as_of_cutoff_at as fired_at
 
