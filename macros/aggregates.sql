@@ -6,9 +6,10 @@
     for all the columns (on 13M web events, one struct took 40% less time
     than an arg_min per column over a row(timestamp, text id) key). A null
     value on that row is returned as null, not skipped. `columns` are plain
-    column names (they name the fields). The key must not be null, and rows
-    tying on it are ordered by the columns' values: make the key a row() of
-    the ordering columns when that matters.
+    column names (they name the fields). `key` is a column or a list of
+    columns compared in order (a struct of them); it must not be null, and
+    rows tying on it are ordered by the columns' values: list the
+    tie-breaking columns too when that matters.
 -#}
 {% macro values_at_min(columns, key) -%}
     {{ return(adapter.dispatch('values_at_extreme', 'audience_warehouse')('min', columns, key)) }}
@@ -19,9 +20,14 @@
 {%- endmacro %}
 
 {% macro default__values_at_extreme(extreme, columns, key) -%}
-    {{ extreme }}(named_struct('_key', {{ key }}{% for column in columns %}, '{{ column }}', {{ column }}{% endfor %}))
+    {%- set key_columns = [key] if key is string else key -%}
+    {{ extreme }}(named_struct(
+        {%- for column in key_columns %}'_key{{ loop.index }}', {{ column }}, {% endfor -%}
+        {%- for column in columns %}'{{ column }}', {{ column }}{{ ", " if not loop.last }}{% endfor -%}
+    ))
 {%- endmacro %}
 
 {% macro duckdb__values_at_extreme(extreme, columns, key) -%}
-    {{ extreme }}(struct_pack(_key := {{ key }}{% for column in columns %}, {{ column }} := {{ column }}{% endfor %}))
+    {%- set key_expression = key if key is string else 'row(' ~ key | join(', ') ~ ')' -%}
+    {{ extreme }}(struct_pack(_key := {{ key_expression }}{% for column in columns %}, {{ column }} := {{ column }}{% endfor %}))
 {%- endmacro %}

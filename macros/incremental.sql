@@ -124,8 +124,23 @@
 {% macro delete_rows_from_as_of_date(date_column) -%}
     {%- if is_incremental() -%}
     delete from {{ this }}
-    where {{ date_column }} >= (select as_of_date from {{ ref('int_as_of_date') }})
+    where {{ date_column }} >= {{ as_of_literal('as_of_date') }}
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The build's as-of date (`as_of_date`) or cut-off timestamp (`as_of_at`)
+    as a SQL literal, read from int_as_of_date when the hook runs: Delta's
+    DELETE and UPDATE take no subquery, and a literal lets every engine
+    prune by it.
+-#}
+{% macro as_of_literal(column) -%}
+    {%- if not execute -%}
+        {{ return("null") }}
+    {%- endif -%}
+    {%- set value = run_query('select ' ~ column ~ ' from ' ~ ref('int_as_of_date')).columns[0].values()[0] -%}
+    {%- set type = dbt.type_timestamp() if column == 'as_of_at' else 'date' -%}
+    {{ return("cast('" ~ value ~ "' as " ~ type ~ ")") }}
 {%- endmacro %}
 
 {#-
@@ -133,16 +148,17 @@
     as-of dates and this does nothing. When a date is built again (late data,
     a changed threshold), the versions that build wrote are removed and the
     versions it closed are reopened first, so the new build replaces them
-    instead of adding a second version with the same start.
+    instead of adding a second version with the same start. The delete runs
+    here, the update is the hook's statement (one statement per call on Spark).
 -#}
 {% macro rewind_snapshot_to_as_of_date() -%}
     {%- set existing = adapter.get_relation(this.database, this.schema, this.identifier) -%}
-    {%- if existing is not none -%}
-    delete from {{ this }}
-    where dbt_valid_from >= {{ snapshot_get_time() }};
+    {%- if existing is not none and execute -%}
+    {%- set as_of_at = as_of_literal('as_of_at') -%}
+    {%- do run_query('delete from ' ~ this ~ ' where dbt_valid_from >= ' ~ as_of_at) -%}
     update {{ this }}
     set dbt_valid_to = null
-    where dbt_valid_to >= {{ snapshot_get_time() }}
+    where dbt_valid_to >= {{ as_of_at }}
     {%- endif -%}
 {%- endmacro %}
 

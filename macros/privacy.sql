@@ -39,10 +39,36 @@
     rewrite them (measured in bench/README.md).
 -#}
 {% macro delete_erased_rows(columns) -%}
+    {{ return(adapter.dispatch('delete_erased_rows', 'audience_warehouse')(columns)) }}
+{%- endmacro %}
+
+{% macro default__delete_erased_rows(columns) -%}
     delete from {{ this }} as stored
     where not (
         {%- for identity, column in columns.items() %}
         {{ not_erased('stored.' ~ column, identity) }}{{ " and" if not loop.last }}
         {%- endfor %}
     )
+{%- endmacro %}
+
+{#-
+    Delta's DELETE takes no subquery: on Spark each identity's rows go by a
+    MERGE that deletes the matches, one statement per identity (the last is
+    the hook's own statement).
+-#}
+{% macro spark__delete_erased_rows(columns) -%}
+    {%- set statements = [] -%}
+    {%- for identity, column in columns.items() -%}
+        {%- do statements.append(
+            'merge into ' ~ this ~ ' as stored using (select distinct ' ~ identity ~ ' as erased_value from '
+            ~ ref('int_erased_identities') ~ ' where ' ~ identity ~ ' is not null) as erased'
+            ~ ' on stored.' ~ column ~ ' = erased.erased_value when matched then delete'
+        ) -%}
+    {%- endfor -%}
+    {%- if execute -%}
+        {%- for statement in statements[:-1] -%}
+            {%- do run_query(statement) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ statements[-1] }}
 {%- endmacro %}

@@ -9,3 +9,8 @@
 {% macro duckdb__snapshot_get_time() -%}
     (select as_of_at from {{ ref('int_as_of_date') }})
 {%- endmacro %}
+
+{#- Spark evaluates it once, as a literal (Delta's MERGE and UPDATE conditions take no subquery). -#}
+{% macro spark__snapshot_get_time() -%}
+    {{ as_of_literal('as_of_at') }}
+{%- endmacro %}

@@ -43,3 +43,70 @@
         {{ spark__text_literal(value) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    on-run-start: the raw Parquet files as Spark tables. DuckDB reads each
+    source's file through its external_location; Spark gets one table per
+    source (`<source schema>.<identifier>`) over the same file, registered
+    again on every run so a new extract is read afresh. Nothing on DuckDB.
+-#}
+{% macro register_raw_files() -%}
+    {{ return(adapter.dispatch('register_raw_files', 'audience_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__register_raw_files() -%}
+    select 1
+{%- endmacro %}
+
+{% macro spark__register_raw_files() -%}
+    {%- if execute -%}
+        {%- set raw_dir = env_var('AUDIENCE_RAW_DIR', 'data/raw') -%}
+        {%- for source in graph.sources.values() | sort(attribute='unique_id') -%}
+            {%- do run_query('create database if not exists ' ~ source.schema) -%}
+            {%- do run_query('drop table if exists ' ~ source.schema ~ '.' ~ source.identifier) -%}
+            {%- do run_query(
+                'create table ' ~ source.schema ~ '.' ~ source.identifier
+                ~ " using parquet location '" ~ raw_dir ~ '/' ~ source.identifier ~ ".parquet'"
+            ) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
+
+{#-
+    delete+insert on Delta, the strategy the incremental models use on
+    DuckDB: the rows of the keys a run recomputed replace the stored rows of
+    those keys (a key may have several rows, as in the validated models,
+    which MERGE's update cannot express). The run's rows are first written
+    to `<model>__dbt_staged` (the query may read the model itself, which the
+    delete changes), the stored rows of their keys are deleted by a MERGE
+    (Delta's DELETE takes no subquery), then the staged rows are inserted.
+    The staged table is replaced by the next run.
+-#}
+{% macro dbt_spark_validate_get_incremental_strategy(raw_strategy, file_format) %}
+    {%- if raw_strategy == 'delete+insert' -%}
+        {%- if file_format != 'delta' -%}
+            {% do exceptions.raise_compiler_error('delete+insert needs file_format delta on Spark') %}
+        {%- endif -%}
+        {% do return(raw_strategy) %}
+    {%- endif -%}
+    {% do return(spark.dbt_spark_validate_get_incremental_strategy(raw_strategy, file_format)) %}
+{% endmacro %}
+
+{% macro dbt_spark_get_incremental_sql(strategy, source, target, existing, unique_key, incremental_predicates) %}
+    {%- if strategy != 'delete+insert' -%}
+        {{ return(spark.dbt_spark_get_incremental_sql(strategy, source, target, existing, unique_key, incremental_predicates)) }}
+    {%- endif -%}
+    {%- set keys = [unique_key] if unique_key is string else unique_key -%}
+    {%- set staged = target.incorporate(path={'identifier': target.identifier ~ '__dbt_staged'}) -%}
+    {%- do run_query('create or replace table ' ~ staged ~ ' using delta as select * from ' ~ source) -%}
+    {%- set matches = [] -%}
+    {%- for key in keys -%}
+        {%- do matches.append('stored.' ~ key ~ ' = incoming.' ~ key) -%}
+    {%- endfor -%}
+    {%- do run_query(
+        'merge into ' ~ target ~ ' as stored using (select distinct ' ~ keys | join(', ') ~ ' from ' ~ staged
+        ~ ') as incoming on ' ~ matches | join(' and ') ~ ' when matched then delete'
+    ) -%}
+    insert into {{ target }} select * from {{ staged }}
+{% endmacro %}

@@ -70,6 +70,16 @@ source_activity as (
 
 ),
 
+ranked_contacts as (
+
+    select
+        *,
+        row_number() over (partition by customer_key order by updated_at desc, contact_id) as recency_rank
+
+    from contacts
+
+),
+
 crm_profiles as (
 
     select
@@ -83,8 +93,18 @@ crm_profiles as (
         country_code,
         updated_at
 
-    from contacts
-    qualify row_number() over (partition by customer_key order by updated_at desc, contact_id) = 1
+    from ranked_contacts
+    where recency_rank = 1
+
+),
+
+ranked_shop_customers as (
+
+    select
+        *,
+        row_number() over (partition by customer_key order by updated_at desc, shop_customer_id) as recency_rank
+
+    from shop_customers
 
 ),
 
@@ -98,8 +118,22 @@ shop_profiles as (
         is_accepting_marketing,
         updated_at
 
-    from shop_customers
-    qualify row_number() over (partition by customer_key order by updated_at desc, shop_customer_id) = 1
+    from ranked_shop_customers
+    where recency_rank = 1
+
+),
+
+ranked_sms_consent_events as (
+
+    select
+        customer_key,
+        consent_status,
+        row_number() over (
+            partition by customer_key
+            order by occurred_at desc, consent_status desc
+        ) as recency_rank
+
+    from sms_consent_events
 
 ),
 
@@ -109,11 +143,8 @@ sms_consent as (
         customer_key,
         consent_status as sms_consent_status
 
-    from sms_consent_events
-    qualify row_number() over (
-        partition by customer_key
-        order by occurred_at desc, consent_status desc
-    ) = 1
+    from ranked_sms_consent_events
+    where recency_rank = 1
 
 ),
 

@@ -54,7 +54,7 @@ sessions as (
         max(anonymous_id) as anonymous_id,
         max(customer_key) as logged_in_customer_key,
         -- the session's first event (by time, then event id)
-        {{ values_at_min(['page_url', 'device_type'], 'row(occurred_at, web_event_id)') }} as first_event,
+        {{ values_at_min(['page_url', 'device_type'], ['occurred_at', 'web_event_id']) }} as first_event,
         count(*) as events,
         count(case when event_type = 'page_view' then 1 end) as page_views,
         count(case when event_type = 'product_view' then 1 end) as product_views,

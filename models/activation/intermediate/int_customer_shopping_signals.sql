@@ -101,11 +101,22 @@ latest_abandoned_carts as (
 
 ),
 
+ranked_purchases as (
+
+    select
+        customer_key,
+        order_id,
+        row_number() over (partition by customer_key order by purchased_at desc, order_id desc) as recency_rank
+
+    from purchases
+
+),
+
 latest_purchases as (
 
     select customer_key, order_id
-    from purchases
-    qualify row_number() over (partition by customer_key order by purchased_at desc, order_id desc) = 1
+    from ranked_purchases
+    where recency_rank = 1
 
 ),
 
@@ -125,14 +136,25 @@ latest_purchase_category_amounts as (
 
 ),
 
+ranked_purchase_categories as (
+
+    select
+        customer_key,
+        product_category,
+        row_number() over (
+            partition by customer_key
+            order by category_amount desc, product_category
+        ) as category_rank
+
+    from latest_purchase_category_amounts
+
+),
+
 last_purchase_categories as (
 
     select customer_key, product_category
-    from latest_purchase_category_amounts
-    qualify row_number() over (
-        partition by customer_key
-        order by category_amount desc, product_category
-    ) = 1
+    from ranked_purchase_categories
+    where category_rank = 1
 
 ),
 

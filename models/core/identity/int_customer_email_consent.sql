@@ -53,21 +53,29 @@ consent_evidence as (
 
 ),
 
-opt_ins as (
+ranked_opt_ins as (
 
     select
         consent_evidence.customer_key,
         consent_evidence.occurred_at as opted_in_at,
-        consent_evidence.consent_source
+        consent_evidence.consent_source,
+        row_number() over (
+            partition by consent_evidence.customer_key
+            order by consent_evidence.occurred_at desc, consent_evidence.consent_source
+        ) as recency_rank
 
     from consent_evidence
     cross join as_of
     where consent_evidence.is_opt_in
         and consent_evidence.occurred_at < as_of.as_of_cutoff_at
-    qualify row_number() over (
-        partition by consent_evidence.customer_key
-        order by consent_evidence.occurred_at desc, consent_evidence.consent_source
-    ) = 1
+
+),
+
+opt_ins as (
+
+    select customer_key, opted_in_at, consent_source
+    from ranked_opt_ins
+    where recency_rank = 1
 
 ),
 

@@ -54,7 +54,7 @@ new_visitors as (
 
     select
         anonymous_id,
-        {{ values_at_max(['email', 'customer_key'], 'row(last_seen_at, email)') }} filter (where email is not null)
+        {{ values_at_max(['email', 'customer_key'], ['last_seen_at', 'email']) }} filter (where email is not null)
             as last_login,
         max(last_seen_at) filter (where email is not null) as last_login_at,
         min(first_event_at) as first_event_at,
@@ -92,7 +92,7 @@ merged as (
 
     select
         anonymous_id,
-        {{ values_at_max(['last_login_email', 'last_login_customer_key'], 'row(last_login_at, last_login_email)') }}
+        {{ values_at_max(['last_login_email', 'last_login_customer_key'], ['last_login_at', 'last_login_email']) }}
             filter (where last_login_email is not null) as last_login,
         max(last_login_at) as last_login_at,
         min(first_event_at) as first_event_at,
