@@ -269,3 +269,26 @@ def recommend_for_customers(
             "recommendation_score": recs.score.astype(float),
         }
     )
+
+
+def product_similarity_table(interactions: pd.DataFrame, neighbours: int) -> pd.DataFrame:
+    """int_product_similarities: each product's ``neighbours`` nearest products by cosine.
+
+    ``interactions``: customer_key, product_id, interaction_strength. Any
+    numbering of the customers will do for X^T X; products are numbered in
+    id order.
+    """
+    customer, customer_keys = pd.factorize(interactions.customer_key)
+    product, product_ids = pd.factorize(interactions.product_id, sort=True)
+    matrix = interaction_matrix(
+        customer, product, interactions.interaction_strength.to_numpy(dtype=float), len(customer_keys), len(product_ids)
+    )
+    nearest = product_neighbours(matrix, neighbours)
+    return pd.DataFrame(
+        {
+            "product_id": np.asarray(product_ids)[nearest.product],
+            "similar_product_id": np.asarray(product_ids)[nearest.similar],
+            "cosine_similarity": nearest.cosine,
+            "similarity_rank": nearest.rank,
+        }
+    )
