@@ -119,7 +119,8 @@
     concat(
         '{',
         {%- for key, value in pairs.items() %}
-        '"{{ key }}":', {% if key in json_keys %}{{ value }}{% else %}coalesce({{ spark__json_text(value) }}, 'null'){% endif %}{{ ", ','," if not loop.last }}
+        '"{{ key }}":', {% if key in json_keys %}{{ value }}{% else %}coalesce({{ spark__json_text(value) }}, 'null'){% endif %},
+        {%- if not loop.last %} ',',{% endif %}
         {%- endfor %}
         '}'
     )

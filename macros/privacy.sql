@@ -31,12 +31,23 @@
 {%- endmacro %}
 
 {#-
+    The post-hook of every table that keeps rows written before an erasure
+    request arrived: `post_hook=erasure_hook({'customer_id': 'customer_id'})`.
+    On DuckDB it runs after the model's commit (deleting from rows the same
+    transaction wrote makes DuckDB's commit rewrite them, bench/README.md);
+    Spark has no transactions, and dbt's commit before such a hook is not
+    SQL it accepts, so there it is a plain post-hook.
+-#}
+{% macro erasure_hook(columns) -%}
+    {%- set sql = "{{ delete_erased_rows(" ~ columns ~ ") }}" -%}
+    {{ return(after_commit(sql) if target.type == 'duckdb' else sql) }}
+{%- endmacro %}
+
+{#-
     Post-hook: delete this model's rows of erased people. `columns` maps an
     identity of int_erased_identities (customer_id, customer_key,
     anonymous_id) to the column of this model holding it; a row matching any
-    is deleted. Run it after the model's commit (`post_hook=after_commit(...)`):
-    deleting from rows the same transaction wrote makes DuckDB's commit
-    rewrite them (measured in bench/README.md).
+    is deleted. Models call it through erasure_hook().
 -#}
 {% macro delete_erased_rows(columns) -%}
     {{ return(adapter.dispatch('delete_erased_rows', 'audience_warehouse')(columns)) }}

@@ -110,3 +110,24 @@
     ) -%}
     insert into {{ target }} select * from {{ staged }}
 {% endmacro %}
+
+{#-
+    A contract's not-null constraints on Delta: Spark refuses to make a
+    nullable column of an existing table non-nullable (which is what
+    dbt-spark does after CREATE TABLE AS), so each becomes a CHECK constraint
+    (`<column> is not null`), which Delta enforces on every later write, and
+    the contract's promise holds the same.
+-#}
+{% macro spark__alter_column_set_constraints(relation, column_dict) %}
+    {%- for column_name in column_dict -%}
+        {%- for constraint in column_dict[column_name]['constraints'] if constraint.type == 'not_null' -%}
+            {%- set name = column_name ~ '_is_not_null' -%}
+            {%- call statement() -%}
+                alter table {{ relation }} drop constraint if exists {{ name }}
+            {%- endcall -%}
+            {%- call statement() -%}
+                alter table {{ relation }} add constraint {{ name }} check ({{ column_name }} is not null)
+            {%- endcall -%}
+        {%- endfor -%}
+    {%- endfor -%}
+{% endmacro %}

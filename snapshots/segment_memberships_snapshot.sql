@@ -16,7 +16,7 @@
         updated_at='as_of_at',
         hard_deletes='invalidate',
         pre_hook="{{ rewind_snapshot_to_as_of_date() }}",
-        post_hook=after_commit("{{ delete_erased_rows({'customer_id': 'customer_id'}) }}")
+        post_hook=erasure_hook({'customer_id': 'customer_id'})
     )
 }}
 

@@ -4,7 +4,7 @@
         unique_key='order_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=after_commit("{{ delete_erased_rows({'customer_key': 'customer_key'}) }}")
+        post_hook=erasure_hook({'customer_key': 'customer_key'})
     )
 }}
 

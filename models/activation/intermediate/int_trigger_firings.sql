@@ -5,7 +5,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook="{{ delete_rows_from_as_of_date('fired_on') }}",
-        post_hook=after_commit("{{ delete_erased_rows({'customer_id': 'customer_id'}) }}")
+        post_hook=erasure_hook({'customer_id': 'customer_id'})
     )
 }}
 

@@ -4,7 +4,7 @@
         unique_key='anonymous_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=after_commit("{{ delete_erased_rows({'anonymous_id': 'anonymous_id'}) }}")
+        post_hook=erasure_hook({'anonymous_id': 'anonymous_id'})
     )
 }}
 

@@ -1,0 +1,162 @@
+"""Build the project on Spark with Delta Lake in a local session: dbt for SQL, this module for the Python models.
+
+dbt-spark's ``session`` method runs SQL models, seeds, snapshots and tests,
+but cannot submit Python models (on Databricks, dbt submits them to a
+cluster). ``build_on_spark`` therefore builds in three steps, each on the
+same Delta warehouse:
+
+1. ``dbt build --target spark`` of everything but the Python models and
+   what depends on them;
+2. every Python model, in dependency order, called as dbt would call it
+   (``model(dbt, session)`` with its refs as Spark tables and its config
+   from the manifest) and written back as a Delta table;
+3. ``dbt build --target spark`` of what depends on them (their tests included).
+
+The Spark session is configured from the ``spark`` output of profiles.yml,
+so this module and dbt read one definition.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from types import SimpleNamespace
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+ENV_VAR = re.compile(r"""\{\{\s*env_var\(\s*['"](\w+)['"]\s*(?:,\s*['"]([^'"]*)['"])?\s*\)\s*\}\}""")
+
+
+def render_env_vars(value: str, environ: Mapping[str, str]) -> str:
+    """A profiles.yml value with its ``{{ env_var('NAME', 'default') }}`` calls replaced."""
+    return ENV_VAR.sub(lambda m: environ.get(m.group(1), m.group(2) or ""), value)
+
+
+def spark_settings(environ: Mapping[str, str], profiles: Path | None = None) -> dict[str, str]:
+    """The Spark configuration of the profile's ``spark`` output, rendered with ``environ``."""
+    profiles = profiles or Path(environ.get("DBT_PROFILES_DIR", PROJECT_DIR)) / "profiles.yml"
+    output = yaml.safe_load(profiles.read_text())["audience_warehouse"]["outputs"]["spark"]
+    settings = {key: render_env_vars(str(value), environ) for key, value in output["server_side_parameters"].items()}
+    settings["spark.sql.ansi.enabled"] = "false"  # as dbt-spark sets it
+    return settings
+
+
+def spark_session(environ: Mapping[str, str]):
+    """The SparkSession dbt-spark's session method opens, with Arrow for pandas conversions."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.enableHiveSupport()
+    for key, value in spark_settings(environ).items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
+    return session
+
+
+def python_models_in_order(manifest: dict) -> list[dict]:
+    """The project's Python models, each after the Python models it reads."""
+    models = {
+        uid: node
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["language"] == "python"
+    }
+    ordered: list[dict] = []
+    placed: set[str] = set()
+    while len(ordered) < len(models):
+        ready = [
+            uid
+            for uid, node in sorted(models.items())
+            if uid not in placed and all(p in placed or p not in models for p in node["depends_on"]["nodes"])
+        ]
+        if not ready:
+            raise ValueError("the Python models depend on each other in a cycle")
+        for uid in ready:
+            placed.add(uid)
+            ordered.append(models[uid])
+    return ordered
+
+
+class _Config:
+    """``dbt.config``: callable (a no-op here, as the manifest holds the config) with ``get``."""
+
+    def __init__(self, config: dict) -> None:
+        self._config = config
+
+    def __call__(self, **_: object) -> None:
+        return None
+
+    def get(self, key: str, default: object = None) -> object:
+        return self._config.get(key, default)
+
+
+def run_python_model(node: dict, manifest: dict, session) -> None:
+    """Call one Python model on Spark as dbt would, and store its frame as the model's Delta table."""
+    relations = {n["name"]: f"{n['schema']}.{n['alias']}" for n in manifest["nodes"].values() if "alias" in n}
+    spec = importlib.util.spec_from_file_location(node["name"], PROJECT_DIR / node["original_file_path"])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    dbt = SimpleNamespace(ref=lambda name: session.table(relations[name]), config=_Config(node["config"]))
+    frame = module.model(dbt, session)
+    session.sql(f"create database if not exists {node['schema']}")
+    (
+        session.createDataFrame(frame)
+        .write.format("delta")
+        .mode("overwrite")
+        .option("overwriteSchema", "true")
+        .saveAsTable(f"{node['schema']}.{node['alias']}")
+    )
+
+
+def run_dbt(args: list[str], environ: Mapping[str, str]) -> int:
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    return subprocess.run([dbt, *args, "--target", "spark"], cwd=PROJECT_DIR, env=dict(environ), check=False).returncode
+
+
+def build_on_spark(dbt_args: list[str], environ: Mapping[str, str], target_path: Path) -> int:
+    """The three steps of a Spark build (module docstring); returns the first non-zero exit status, else 0.
+
+    ``dbt_args`` are extra options for both dbt builds (``--vars``, ``--full-refresh``...).
+    """
+    paths = ["--target-path", str(target_path)]
+    status = run_dbt(["build", *paths, "--exclude", "path:python_models+", *dbt_args], environ)
+    if status:
+        return status
+    # in a process of their own: the local metastore (Derby) admits one JVM at a time
+    command = [sys.executable, "-m", "audience.spark", "--python-models", str(target_path / "manifest.json")]
+    status = subprocess.run(command, cwd=PROJECT_DIR, env=dict(environ), check=False).returncode
+    if status:
+        return status
+    descendants = ["--select", "path:python_models+", "--exclude", "path:python_models"]
+    return run_dbt(["build", *paths, *descendants, *dbt_args], environ)
+
+
+def run_python_models(manifest_path: Path, environ: Mapping[str, str]) -> None:
+    """Step 2: every Python model of the manifest, in order, in one Spark session."""
+    manifest = json.loads(manifest_path.read_text())
+    session = spark_session(environ)
+    try:
+        for node in python_models_in_order(manifest):
+            run_python_model(node, manifest, session)
+    finally:
+        session.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m audience.spark [dbt options]``: build on Spark (AUDIENCE_SPARK_WAREHOUSE, AUDIENCE_RAW_DIR)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--python-models"]:
+        run_python_models(Path(argv[1]), os.environ)
+        return 0
+    target = Path(os.environ.get("DBT_TARGET_PATH", PROJECT_DIR / "target" / "spark"))
+    return build_on_spark(argv, os.environ, target)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
