@@ -81,7 +81,9 @@
     to `<model>__dbt_staged` (the query may read the model itself, which the
     delete changes), the stored rows of their keys are deleted by a MERGE
     (Delta's DELETE takes no subquery), then the staged rows are inserted.
-    The staged table is replaced by the next run.
+    The staged table is replaced by the next run. These two macros replace
+    dbt-spark's of the same name (a root project's macro wins); the other
+    strategies are written as dbt-spark writes them.
 -#}
 {% macro dbt_spark_validate_get_incremental_strategy(raw_strategy, file_format) %}
     {%- if raw_strategy == 'delete+insert' -%}
@@ -90,12 +92,23 @@
         {%- endif -%}
         {% do return(raw_strategy) %}
     {%- endif -%}
-    {% do return(spark.dbt_spark_validate_get_incremental_strategy(raw_strategy, file_format)) %}
+    {%- if raw_strategy not in ['append', 'merge', 'insert_overwrite'] -%}
+        {% do exceptions.raise_compiler_error('Invalid incremental strategy on Spark: ' ~ raw_strategy) %}
+    {%- endif -%}
+    {%- if raw_strategy == 'merge' and file_format != 'delta' -%}
+        {% do exceptions.raise_compiler_error('merge needs file_format delta on Spark') %}
+    {%- endif -%}
+    {% do return(raw_strategy) %}
 {% endmacro %}
 
 {% macro dbt_spark_get_incremental_sql(strategy, source, target, existing, unique_key, incremental_predicates) %}
-    {%- if strategy != 'delete+insert' -%}
-        {{ return(spark.dbt_spark_get_incremental_sql(strategy, source, target, existing, unique_key, incremental_predicates)) }}
+    {#- the strategies of dbt-spark's own macro this one replaces, as it writes them -#}
+    {%- if strategy == 'append' -%}
+        {{ return(get_insert_into_sql(source, target)) }}
+    {%- elif strategy == 'insert_overwrite' -%}
+        {{ return(get_insert_overwrite_sql(source, target, existing)) }}
+    {%- elif strategy == 'merge' -%}
+        {{ return(get_merge_sql(target, source, unique_key, dest_columns=none, incremental_predicates=incremental_predicates)) }}
     {%- endif -%}
     {%- set keys = [unique_key] if unique_key is string else unique_key -%}
     {%- set staged = target.incorporate(path={'identifier': target.identifier ~ '__dbt_staged'}) -%}
