@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from conftest import PROJECT_DIR, run_dbt
+from audience.compare import frame_differences
+from audience.generate import config_with, generate
+from conftest import PROJECT_DIR, dbt_env, run_dbt
 
 pytestmark = pytest.mark.spark
 
@@ -103,3 +108,55 @@ def test_seeds_load_the_same_rows_on_both_engines(tmp_path: Path, spark_warehous
     definitions = show("select * from {{ ref('trigger_definitions') }}", "spark", tmp_path, spark_warehouse)
     assert any(row["offer_code"] is None for row in definitions)
     assert not any(row["offer_code"] == "None" for row in definitions)
+
+
+# ---------------------------------------------------------------- the same rows on both engines
+
+COMPARED_SCHEMAS = ("marts", "activation")
+JSON_COLUMNS = ("payload",)
+
+
+@pytest.fixture(scope="module")
+def both_engines(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """One small extract built on DuckDB and on Spark + Delta; the DuckDB file and the Spark tables as Parquet."""
+    root = tmp_path_factory.mktemp("engines")
+    raw = root / "raw"
+    generate(config_with(customers=1000, seed=11), raw)
+    no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+    duckdb_file = root / "duckdb.duckdb"
+    built = run_dbt(["build", *no_tests], raw, duckdb_file, root / "duckdb_target")
+    assert built.returncode == 0, built.stdout[-3000:]
+    env = dbt_env(
+        raw,
+        root / "unused.duckdb",
+        AUDIENCE_SPARK_WAREHOUSE=str(root / "spark_warehouse"),
+        AUDIENCE_SPARK_SHUFFLE_PARTITIONS="1",
+        DBT_TARGET_PATH=str(root / "spark_target"),
+    )
+    for command in (
+        ["-m", "audience.spark", *no_tests],
+        ["-m", "audience.spark", "--export-tables", str(root / "spark_tables"), *COMPARED_SCHEMAS],
+    ):
+        result = subprocess.run([sys.executable, *command], cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return duckdb_file, root / "spark_tables"
+
+
+def test_every_mart_and_activation_table_has_the_same_rows_on_both_engines(both_engines: tuple[Path, Path]) -> None:
+    duckdb_file, spark_tables = both_engines
+    with duckdb.connect(str(duckdb_file), read_only=True) as con:
+        relations = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            f"where table_schema in {COMPARED_SCHEMAS} order by all"
+        ).fetchall()
+        assert len(relations) > 20
+        differences = {}
+        for schema, table in relations:
+            folder = spark_tables / schema / table
+            assert folder.is_dir(), f"{schema}.{table} is missing on Spark"
+            on_duckdb = con.execute(f'select * from "{schema}"."{table}"').df()
+            on_spark = con.execute(f"select * from read_parquet('{folder}/*.parquet')").df()
+            only_duckdb, only_spark = frame_differences(on_duckdb, on_spark, JSON_COLUMNS)
+            if only_duckdb or only_spark:
+                differences[f"{schema}.{table}"] = (len(only_duckdb), len(only_spark), (only_duckdb + only_spark)[:2])
+    assert differences == {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import UTC
 from pathlib import Path
 
 import duckdb
@@ -86,3 +87,57 @@ def compare_warehouses(incremental: Path, full: Path, skip: set[str]) -> dict:
             differing += con.execute(f"select ({only_left}) + ({only_right})").fetchall()[0][0]
         differences[f"{schema}.{table}"] = differing
     return {"relations": len(differences), "differing_rows": differences, "skipped_history": sorted(skip)}
+
+
+def _normalized(value: object, is_json: bool) -> object:
+    """One value as both engines' frames must agree on it: floats rounded, NaN as null, JSON parsed."""
+    if value is None:
+        return None
+    if is_json:
+        return json.dumps(_normalized_json(json.loads(value)), sort_keys=True)
+    if isinstance(value, float):
+        return None if math.isnan(value) else _significant(value)
+    if getattr(value, "tzinfo", None) is not None:  # Spark's timestamps come back zoned (UTC); DuckDB's are naive
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if type(value).__module__ == "decimal":
+        return _significant(float(value))
+    if hasattr(value, "item"):  # numpy scalars
+        return _normalized(value.item(), is_json)
+    return value
+
+
+def _normalized_json(value: object) -> object:
+    if isinstance(value, dict):
+        return {key: _normalized_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_normalized_json(item) for item in value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _significant(float(value))
+    return value
+
+
+def _significant(value: float) -> float:
+    """A float to FLOAT_DECIMALS significant digits: the engines' optimizers and sums agree that far, not further."""
+    return float(f"{value:.{FLOAT_DECIMALS}g}")
+
+
+def frame_differences(left, right, json_columns: tuple[str, ...] = ()) -> tuple[list[tuple], list[tuple]]:
+    """Rows of one pandas frame missing from the other (multiset difference, each way), columns by name.
+
+    Floats compare to FLOAT_DECIMALS significant digits, NaN equals null, timestamps by value,
+    and ``json_columns`` as parsed documents (keys in any order, numbers as numbers).
+    """
+    columns = sorted(left.columns)
+    if sorted(right.columns) != columns:
+        raise ValueError(f"columns differ: {sorted(set(left.columns) ^ set(right.columns))}")
+
+    def rows(frame) -> list[tuple]:
+        values = frame[columns].astype(object).where(frame[columns].notna(), None).itertuples(index=False)
+        return [tuple(_normalized(v, c in json_columns) for v, c in zip(row, columns, strict=True)) for row in values]
+
+    from collections import Counter
+
+    left_rows, right_rows = Counter(rows(left)), Counter(rows(right))
+    return sorted((left_rows - right_rows).elements(), key=repr), sorted((right_rows - left_rows).elements(), key=repr)

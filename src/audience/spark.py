@@ -1,5 +1,8 @@
 """Build the project on Spark with Delta Lake in a local session: dbt for SQL, this module for the Python models.
 
+``python -m audience.spark [dbt options]`` builds; ``--export-tables <folder>
+<schema> ...`` writes a built warehouse's tables as Parquet (for comparing).
+
 dbt-spark's ``session`` method runs SQL models, seeds, snapshots and tests,
 but cannot submit Python models (on Databricks, dbt submits them to a
 cluster). ``build_on_spark`` therefore builds in three steps, each on the
@@ -148,11 +151,32 @@ def run_python_models(manifest_path: Path, environ: Mapping[str, str]) -> None:
         session.stop()
 
 
+def export_tables(schemas: list[str], folder: Path, environ: Mapping[str, str]) -> list[str]:
+    """Every table and view of ``schemas`` in the Spark warehouse as Parquet, ``<folder>/<schema>/<name>/``."""
+    session = spark_session(environ)
+    session.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+    written = []
+    try:
+        for schema in schemas:
+            for row in session.sql(f"show tables in {schema}").collect():
+                if row.isTemporary or row.tableName.endswith("__dbt_staged"):
+                    continue
+                name = f"{schema}.{row.tableName}"
+                session.table(name).write.mode("overwrite").parquet(str(folder / schema / row.tableName))
+                written.append(name)
+    finally:
+        session.stop()
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m audience.spark [dbt options]``: build on Spark (AUDIENCE_SPARK_WAREHOUSE, AUDIENCE_RAW_DIR)."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--python-models"]:
         run_python_models(Path(argv[1]), os.environ)
+        return 0
+    if argv[:1] == ["--export-tables"]:
+        export_tables(argv[2:], Path(argv[1]), os.environ)
         return 0
     target = Path(os.environ.get("DBT_TARGET_PATH", PROJECT_DIR / "target" / "spark"))
     return build_on_spark(argv, os.environ, target)
