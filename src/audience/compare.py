@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter, defaultdict
 from datetime import UTC
 from pathlib import Path
 
@@ -89,55 +90,112 @@ def compare_warehouses(incremental: Path, full: Path, skip: set[str]) -> dict:
     return {"relations": len(differences), "differing_rows": differences, "skipped_history": sorted(skip)}
 
 
-def _normalized(value: object, is_json: bool) -> object:
-    """One value as both engines' frames must agree on it: floats rounded, NaN as null, JSON parsed."""
+# floats of the two engines compared as equal when they agree to this relative precision (or both are within
+# FLOAT_ABSOLUTE_TOLERANCE of zero): their optimizers sum in other orders and libm differs in the last bits
+FLOAT_RELATIVE_TOLERANCE = 1e-6
+FLOAT_ABSOLUTE_TOLERANCE = 1e-9
+
+
+class _Number:
+    """Where a float stood in a row: rows are first matched on everything else, then on their floats."""
+
+    def __repr__(self) -> str:
+        return "<float>"
+
+
+_NUMBER = _Number()
+
+
+def _normalized(value: object, is_json: bool, numbers: list[float]) -> object:
+    """One value as both engines' frames must agree on it (floats moved to ``numbers``, NaN as null, JSON parsed)."""
     if value is None:
         return None
     if is_json:
-        return json.dumps(_normalized_json(json.loads(value)), sort_keys=True)
+        return json.dumps(_normalized_json(json.loads(value), numbers), sort_keys=True, default=repr)
     if isinstance(value, float):
-        return None if math.isnan(value) else _significant(value)
+        if math.isnan(value):
+            return None
+        numbers.append(value)
+        return _NUMBER
     if getattr(value, "tzinfo", None) is not None:  # Spark's timestamps come back zoned (UTC); DuckDB's are naive
         value = value.astimezone(UTC).replace(tzinfo=None)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if type(value).__module__ == "decimal":
-        return _significant(float(value))
+        return _normalized(float(value), is_json, numbers)
     if hasattr(value, "item"):  # numpy scalars
-        return _normalized(value.item(), is_json)
+        return _normalized(value.item(), is_json, numbers)
     return value
 
 
-def _normalized_json(value: object) -> object:
+def _normalized_json(value: object, numbers: list[float]) -> object:
     if isinstance(value, dict):
-        return {key: _normalized_json(item) for key, item in value.items()}
+        return {key: _normalized_json(value[key], numbers) for key in sorted(value)}
     if isinstance(value, list):
-        return [_normalized_json(item) for item in value]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _significant(float(value))
+        return [_normalized_json(item, numbers) for item in value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):  # 1 and 1.0 are the same JSON number
+        numbers.append(float(value))
+        return _NUMBER
     return value
 
 
-def _significant(value: float) -> float:
-    """A float to FLOAT_DECIMALS significant digits: the engines' optimizers and sums agree that far, not further."""
-    return float(f"{value:.{FLOAT_DECIMALS}g}")
+def _close(left: tuple[float, ...], right: tuple[float, ...]) -> bool:
+    return all(
+        math.isclose(a, b, rel_tol=FLOAT_RELATIVE_TOLERANCE, abs_tol=FLOAT_ABSOLUTE_TOLERANCE)
+        for a, b in zip(left, right, strict=True)
+    )
 
 
 def frame_differences(left, right, json_columns: tuple[str, ...] = ()) -> tuple[list[tuple], list[tuple]]:
     """Rows of one pandas frame missing from the other (multiset difference, each way), columns by name.
 
-    Floats compare to FLOAT_DECIMALS significant digits, NaN equals null, timestamps by value,
-    and ``json_columns`` as parsed documents (keys in any order, numbers as numbers).
+    Everything but floats compares exactly; floats to FLOAT_RELATIVE_TOLERANCE (a row matches a row of the
+    other frame equal in every other value whose floats are all that close), NaN equals null, timestamps by
+    value, and ``json_columns`` as parsed documents (keys in any order, numbers as numbers). The rows returned
+    show their floats in place.
     """
     columns = sorted(left.columns)
     if sorted(right.columns) != columns:
         raise ValueError(f"columns differ: {sorted(set(left.columns) ^ set(right.columns))}")
 
-    def rows(frame) -> list[tuple]:
+    # a column of floats on either side holds floats on both (an integer sum may be a float on one engine)
+    float_columns = {c for c in columns if "f" in (left[c].dtype.kind, right[c].dtype.kind)}
+
+    def rows(frame) -> dict[tuple, list[tuple[float, ...]]]:
+        """Each row's floats by the rest of the row."""
+        by_shape: dict[tuple, list[tuple[float, ...]]] = defaultdict(list)
         values = frame[columns].astype(object).where(frame[columns].notna(), None).itertuples(index=False)
-        return [tuple(_normalized(v, c in json_columns) for v, c in zip(row, columns, strict=True)) for row in values]
+        for row in values:
+            numbers: list[float] = []
+            shape = tuple(
+                _normalized(
+                    float(v) if c in float_columns and isinstance(v, int) and not isinstance(v, bool) else v,
+                    c in json_columns,
+                    numbers,
+                )
+                for v, c in zip(row, columns, strict=True)
+            )
+            by_shape[shape].append(tuple(numbers))
+        return by_shape
 
-    from collections import Counter
+    def shown(shape: tuple, numbers: tuple[float, ...]) -> tuple:
+        remaining = iter(numbers)
+        return tuple(next(remaining) if value is _NUMBER else value for value in shape)
 
-    left_rows, right_rows = Counter(rows(left)), Counter(rows(right))
-    return sorted((left_rows - right_rows).elements(), key=repr), sorted((right_rows - left_rows).elements(), key=repr)
+    left_rows, right_rows = rows(left), rows(right)
+    only_left: list[tuple] = []
+    only_right: list[tuple] = []
+    for shape in left_rows.keys() | right_rows.keys():
+        unmatched = Counter(right_rows.get(shape, []))
+        unmatched.subtract(left_rows.get(shape, []))
+        # exact matches cancel out; what is left is compared float by float
+        left_over = [numbers for numbers, count in unmatched.items() if count < 0 for _ in range(-count)]
+        right_over = [numbers for numbers, count in unmatched.items() if count > 0 for _ in range(count)]
+        for numbers in left_over:
+            match = next((i for i, other in enumerate(right_over) if _close(numbers, other)), None)
+            if match is None:
+                only_left.append(shown(shape, numbers))
+            else:
+                right_over.pop(match)
+        only_right.extend(shown(shape, numbers) for numbers in right_over)
+    return sorted(only_left, key=repr), sorted(only_right, key=repr)

@@ -96,20 +96,25 @@ as_of as (
 
 ),
 
-birthdays as (
+birth_years as (
 
     select
         contacts.*,
-        {{ dbt.datediff('contacts.birth_date', 'as_of.as_of_date', 'year') }} as years_since_birth_year,
-        -- 29 February falls on 28 February in other years
-        {{ dbt.dateadd(
-            'year',
-            dbt.datediff('contacts.birth_date', 'as_of.as_of_date', 'year'),
-            'contacts.birth_date'
-        ) }} as birthday_this_year
+        {{ dbt.datediff('contacts.birth_date', 'as_of.as_of_date', 'year') }} as years_since_birth_year
 
     from contacts
     cross join as_of
+
+),
+
+birthdays as (
+
+    -- 29 February falls on 28 February in other years
+    select
+        birth_years.*,
+        {{ dbt.dateadd('year', 'birth_years.years_since_birth_year', 'birth_years.birth_date') }} as birthday_this_year
+
+    from birth_years
 
 ),
 

@@ -1,0 +1,77 @@
+"""frame_differences: the row-for-row comparison behind the Spark differential test (tests_py/test_spark.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pandas as pd
+
+from audience.compare import FLOAT_RELATIVE_TOLERANCE, frame_differences
+
+
+def test_equal_frames_in_another_row_and_column_order_have_no_differences() -> None:
+    left = pd.DataFrame({"key": [1, 2, 3], "name": ["a", "b", None]})
+    right = pd.DataFrame({"name": [None, "a", "b"], "key": [3, 1, 2]})
+    assert frame_differences(left, right) == ([], [])
+
+
+def test_floats_match_within_the_tolerance_even_across_a_rounding_boundary() -> None:
+    # 88.45785 and 88.457849999 round to different 6-digit values but differ by 1e-10 relative
+    left = pd.DataFrame({"key": [1, 2], "score": [88.45785, 0.0]})
+    right = pd.DataFrame({"key": [1, 2], "score": [88.457849999, 1e-12]})
+    assert frame_differences(left, right) == ([], [])
+
+
+def test_a_float_off_by_more_than_the_tolerance_is_a_difference_on_both_sides() -> None:
+    left = pd.DataFrame({"key": [1, 2], "score": [10.0, 5.0]})
+    right = pd.DataFrame({"key": [1, 2], "score": [10.0 * (1 + 10 * FLOAT_RELATIVE_TOLERANCE), 5.0]})
+    only_left, only_right = frame_differences(left, right)
+    assert only_left == [(1, 10.0)]
+    assert only_right == [(1, right.score[0])]
+
+
+def test_floats_do_not_pair_across_rows_that_differ_elsewhere() -> None:
+    left = pd.DataFrame({"key": [1, 2], "score": [1.0, 2.0]})
+    right = pd.DataFrame({"key": [1, 2], "score": [2.0, 1.0]})
+    only_left, only_right = frame_differences(left, right)
+    assert sorted(only_left) == [(1, 1.0), (2, 2.0)]
+    assert sorted(only_right) == [(1, 2.0), (2, 1.0)]
+
+
+def test_duplicate_rows_count() -> None:
+    left = pd.DataFrame({"key": [1, 1, 2]})
+    right = pd.DataFrame({"key": [1, 2, 2]})
+    assert frame_differences(left, right) == ([(1,)], [(2,)])
+
+
+def test_keys_compare_exactly_even_where_a_float_tolerance_would_hide_them() -> None:
+    left = pd.DataFrame({"customer_key": [4949373278893546901]})
+    right = pd.DataFrame({"customer_key": [4949373278893546902]})
+    assert frame_differences(left, right) == ([(4949373278893546901,)], [(4949373278893546902,)])
+
+
+def test_an_integer_sum_that_is_a_float_on_one_engine_equals_the_integer() -> None:
+    left = pd.DataFrame({"key": [1], "purchases": [3.0]})  # DuckDB's HUGEINT sum arrives as a float
+    right = pd.DataFrame({"key": [1], "purchases": [3]})
+    assert frame_differences(left, right) == ([], [])
+
+
+def test_nan_equals_null_decimals_equal_floats_and_zoned_timestamps_compare_as_utc() -> None:
+    left = pd.DataFrame(
+        {"key": [1], "rate": [float("nan")], "amount": [Decimal("12.50")], "at": [datetime(2026, 1, 2, 3, 4)]}
+    )
+    right = pd.DataFrame(
+        {"key": [1], "rate": [None], "amount": [12.5], "at": [datetime(2026, 1, 2, 3, 4, tzinfo=UTC)]}
+    )
+    assert frame_differences(left, right) == ([], [])
+
+
+def test_json_compares_as_parsed_documents_with_numbers_within_the_tolerance() -> None:
+    left = pd.DataFrame({"key": [1, 2], "payload": [json.dumps({"a": 1, "b": [0.1, "x"]}), json.dumps({"a": 1})]})
+    right = pd.DataFrame(
+        {"key": [1, 2], "payload": [json.dumps({"b": [0.1 + 1e-12, "x"], "a": 1.0}), json.dumps({"a": 2})]}
+    )
+    only_left, only_right = frame_differences(left, right, ("payload",))
+    assert [row[0] for row in only_left] == [2] and [row[0] for row in only_right] == [2]
