@@ -1,12 +1,14 @@
 """Build the project on Spark with Delta Lake in a local session: dbt for SQL, this module for the Python models.
 
-``python -m audience.spark [dbt options]`` builds; ``--export-tables <folder>
-<schema> ...`` writes a built warehouse's tables as Parquet (for comparing).
+``python -m audience.spark build [dbt options]`` builds;
+``python -m audience.spark export <folder> <schema> ...`` writes a built
+warehouse's tables as Parquet (for comparing).
 
 dbt-spark's ``session`` method runs SQL models, seeds, snapshots and tests,
 but cannot submit Python models (on Databricks, dbt submits them to a
-cluster). ``build_on_spark`` therefore builds in three steps, each on the
-same Delta warehouse:
+cluster). ``build_on_spark`` therefore builds in three steps, in one
+process and one Spark session (dbt-spark's session method reuses the session
+it finds), on the same Delta warehouse:
 
 1. ``dbt build --target spark`` of everything but the Python models and
    what depends on them;
@@ -25,7 +27,6 @@ import importlib.util
 import json
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -117,38 +118,31 @@ def run_python_model(node: dict, manifest: dict, session) -> None:
     )
 
 
-def run_dbt(args: list[str], environ: Mapping[str, str]) -> int:
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    return subprocess.run([dbt, *args, "--target", "spark"], cwd=PROJECT_DIR, env=dict(environ), check=False).returncode
+def run_dbt(args: list[str]) -> int:
+    """One dbt command on the spark target, in this process (so in this process's Spark session)."""
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke([*args, "--target", "spark", "--project-dir", str(PROJECT_DIR)])
+    if result.exception is not None:
+        raise result.exception
+    return 0 if result.success else 1
 
 
 def build_on_spark(dbt_args: list[str], environ: Mapping[str, str], target_path: Path) -> int:
-    """The three steps of a Spark build (module docstring); returns the first non-zero exit status, else 0.
+    """The three steps of a Spark build (module docstring); returns 1 if a step failed, else 0.
 
     ``dbt_args`` are extra options for both dbt builds (``--vars``, ``--full-refresh``...).
     """
-    paths = ["--target-path", str(target_path)]
-    status = run_dbt(["build", *paths, "--exclude", "path:python_models+", *dbt_args], environ)
-    if status:
-        return status
-    # in a process of their own: the local metastore (Derby) admits one JVM at a time
-    command = [sys.executable, "-m", "audience.spark", "--python-models", str(target_path / "manifest.json")]
-    status = subprocess.run(command, cwd=PROJECT_DIR, env=dict(environ), check=False).returncode
-    if status:
-        return status
-    descendants = ["--select", "path:python_models+", "--exclude", "path:python_models"]
-    return run_dbt(["build", *paths, *descendants, *dbt_args], environ)
-
-
-def run_python_models(manifest_path: Path, environ: Mapping[str, str]) -> None:
-    """Step 2: every Python model of the manifest, in order, in one Spark session."""
-    manifest = json.loads(manifest_path.read_text())
     session = spark_session(environ)
-    try:
-        for node in python_models_in_order(manifest):
-            run_python_model(node, manifest, session)
-    finally:
-        session.stop()
+    paths = ["--target-path", str(target_path)]
+    status = run_dbt(["build", *paths, "--exclude", "path:python_models+", *dbt_args])
+    if status:
+        return status
+    manifest = json.loads((target_path / "manifest.json").read_text())
+    for node in python_models_in_order(manifest):
+        run_python_model(node, manifest, session)
+    descendants = ["--select", "path:python_models+", "--exclude", "path:python_models"]
+    return run_dbt(["build", *paths, *descendants, *dbt_args])
 
 
 def export_tables(schemas: list[str], folder: Path, environ: Mapping[str, str]) -> list[str]:
@@ -170,16 +164,20 @@ def export_tables(schemas: list[str], folder: Path, environ: Mapping[str, str]) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m audience.spark [dbt options]``: build on Spark (AUDIENCE_SPARK_WAREHOUSE, AUDIENCE_RAW_DIR)."""
+    """``python -m audience.spark build [dbt options]`` or ``export <folder> <schema> ...`` (module docstring).
+
+    The warehouse is AUDIENCE_SPARK_WAREHOUSE, the raw extract AUDIENCE_RAW_DIR, dbt's target DBT_TARGET_PATH.
+    """
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--python-models"]:
-        run_python_models(Path(argv[1]), os.environ)
+    command, arguments = (argv[0], argv[1:]) if argv else ("", [])
+    if command == "build":
+        target = Path(os.environ.get("DBT_TARGET_PATH", PROJECT_DIR / "target" / "spark"))
+        return build_on_spark(arguments, os.environ, target)
+    if command == "export" and len(arguments) >= 2:
+        export_tables(arguments[1:], Path(arguments[0]), os.environ)
         return 0
-    if argv[:1] == ["--export-tables"]:
-        export_tables(argv[2:], Path(argv[1]), os.environ)
-        return 0
-    target = Path(os.environ.get("DBT_TARGET_PATH", PROJECT_DIR / "target" / "spark"))
-    return build_on_spark(argv, os.environ, target)
+    print(main.__doc__, file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

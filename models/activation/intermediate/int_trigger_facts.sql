@@ -177,34 +177,24 @@ wide as (
 
 final as (
 
-    {% for fact in number_facts %}
+    -- one pass over the wide rows, one output row per needed fact (a union of one select per fact
+    -- would plan the joins above once per fact on engines that do not reuse CTEs, such as Spark)
     select
-        customer_key,
-        '{{ fact }}' as fact,
-        cast({{ fact }} as {{ dbt.type_float() }}) as number_value,
-        cast(null as {{ dbt.type_string() }}) as text_value
+        wide.customer_key,
+        needed_facts.fact,
+        case needed_facts.fact
+            {%- for fact in number_facts %}
+            when '{{ fact }}' then cast(wide.{{ fact }} as {{ dbt.type_float() }})
+            {%- endfor %}
+        end as number_value,
+        case needed_facts.fact
+            {%- for fact in text_facts %}
+            when '{{ fact }}' then cast(wide.{{ fact }} as {{ dbt.type_string() }})
+            {%- endfor %}
+        end as text_value
 
     from wide
-    where '{{ fact }}' in (select fact from needed_facts)
-
-    union all
-
-    {% endfor %}
-    {% for fact in text_facts %}
-    select
-        customer_key,
-        '{{ fact }}' as fact,
-        cast(null as {{ dbt.type_float() }}) as number_value,
-        cast({{ fact }} as {{ dbt.type_string() }}) as text_value
-
-    from wide
-    where '{{ fact }}' in (select fact from needed_facts)
-    {% if not loop.last %}
-
-    union all
-
-    {% endif %}
-    {% endfor %}
+    cross join needed_facts
 
 )
 
