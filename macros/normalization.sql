@@ -112,8 +112,20 @@
     (try_cast({{ column }} as timestamptz) at time zone 'UTC')
 {%- endmacro %}
 
+{#-
+    DuckDB reads the texts '-infinity' / '-inf', 'infinity' / 'inf' and
+    'epoch' (any case, trimmed) as the ends of time and 1970-01-01; Spark
+    reads none of them. They are read as DuckDB reads them, so the
+    quarantine rules agree: '-infinity' is an implausible date, 'infinity'
+    a future timestamp.
+-#}
 {% macro spark__to_utc_timestamp(column) -%}
-    to_utc_timestamp(try_cast({{ column }} as timestamp), 'UTC')
+    case
+        when lower(trim({{ column }})) in ('-infinity', '-inf') then timestamp '0001-01-01 00:00:00'
+        when lower(trim({{ column }})) in ('infinity', 'inf') then timestamp '9999-12-31 23:59:59.999999'
+        when lower(trim({{ column }})) = 'epoch' then timestamp '1970-01-01 00:00:00'
+        else to_utc_timestamp(try_cast({{ column }} as timestamp), 'UTC')
+    end
 {%- endmacro %}
 
 {#- Text date (ISO) to a date; unparseable becomes null. -#}
