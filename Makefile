@@ -22,7 +22,7 @@ export DO_NOT_TRACK := 1
 help:
 	@echo "make build   create .venv, install pinned dependencies, generate the default dataset, dbt build"
 	@echo "make test    install the test tools, then the whole test suite (dbt build + dbt tests on a small dataset, pytest, ruff)"
-	@echo "make test-spark  the Spark + Delta Lake target checked against DuckDB (installs pyspark, needs Java 17)"
+	@echo "make test-spark  the Spark + Delta Lake target checked against DuckDB, row for row (installs pyspark and Java 17)"
 	@echo "make data    regenerate the default dataset only (CUSTOMERS=$(CUSTOMERS) SEED=$(SEED))"
 	@echo "make cdnow   build the project on the real CDNOW data into cdnow.duckdb (CLV validation)"
 	@echo "make lock    re-pin requirements.lock and requirements-dev.lock from the current .venv"
@@ -56,8 +56,10 @@ build: data dbt-build
 test: $(BIN)/.dev-installed lint
 	$(BIN)/pytest -m "not spark"
 
-# The Spark target's packages (pinned): only `make test-spark` needs them; Java 17 must be installed.
+# The Spark target's packages (pinned): only `make test-spark` needs them. Spark needs a Java runtime
+# (17): Debian's, installed when there is none. Delta's jars come from Maven Central on first use.
 $(BIN)/.spark-installed: $(BIN)/.dev-installed requirements-spark.lock
+	command -v java > /dev/null || { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
 	$(BIN)/pip install --quiet -r requirements-spark.lock
 	touch $@
 

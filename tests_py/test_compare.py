@@ -62,9 +62,7 @@ def test_nan_equals_null_decimals_equal_floats_and_zoned_timestamps_compare_as_u
     left = pd.DataFrame(
         {"key": [1], "rate": [float("nan")], "amount": [Decimal("12.50")], "at": [datetime(2026, 1, 2, 3, 4)]}
     )
-    right = pd.DataFrame(
-        {"key": [1], "rate": [None], "amount": [12.5], "at": [datetime(2026, 1, 2, 3, 4, tzinfo=UTC)]}
-    )
+    right = pd.DataFrame({"key": [1], "rate": [None], "amount": [12.5], "at": [datetime(2026, 1, 2, 3, 4, tzinfo=UTC)]})
     assert frame_differences(left, right) == ([], [])
 
 

@@ -1,9 +1,14 @@
-"""The project on Spark with Delta Lake gives the values DuckDB gives (`make test-spark`).
+"""The project on Spark with Delta Lake gives the rows DuckDB gives (`make test-spark`).
 
-Each check runs the project's own macros on both engines through `dbt show`
-and compares: the three differences a probe found Spark giving silently
-(an email regex that lost its backslash, a customer key of other bits, seed
-cells that loaded as the text 'None') each have a case here.
+One small extract is built on both engines, then an incremental day on
+both, and every table of the compared schemas is compared row for row
+(tests_py/test_compare.py says how); the file exports too; then every dbt
+test runs on the Spark warehouse. The differences a probe found Spark giving
+silently each have a check here that fails on the old code: an email regex
+that lost its backslash and a customer key of other bits (the macro check
+below), seed cells that loaded as the text 'None' (the seeds are compared
+and checked for it), and a birthday computed through an unparenthesized
+dateadd (the trigger tables).
 """
 
 from __future__ import annotations
@@ -12,14 +17,17 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from audience.compare import frame_differences
 from audience.generate import config_with, generate
-from conftest import PROJECT_DIR, dbt_env, run_dbt
+from conftest import PROJECT_DIR, dbt_env, run_dbt, run_dbt_and_export
 
 pytestmark = pytest.mark.spark
 
@@ -33,11 +41,6 @@ EMAILS = [
     "back\\slash@x.io",
     "UPPER@X.IO",
 ]
-
-
-@pytest.fixture(scope="module")
-def spark_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("spark_warehouse")
 
 
 def show(sql: str, target: str, root: Path, spark_warehouse: Path) -> list[dict]:
@@ -54,109 +57,203 @@ def show(sql: str, target: str, root: Path, spark_warehouse: Path) -> list[dict]
     return json.loads(re.search(r"\{\s*\"show\".*\}", result.stdout, re.S).group(0))["show"]
 
 
-def email_checks_sql() -> str:
-    rows = " union all ".join(f"select {{{{ text_literal({email!r}) }}}} as email" for email in EMAILS)
-    return (
-        "select email, {{ customer_key('email') }} as customer_key, {{ is_valid_email('email') }} as is_valid "
-        f"from ({rows}) as emails"
-    )
-
-
-def test_keys_and_email_validity_are_the_same_on_both_engines(tmp_path: Path, spark_warehouse: Path) -> None:
-    duckdb_rows = show(email_checks_sql(), "dev", tmp_path, spark_warehouse)
-    spark_rows = show(email_checks_sql(), "spark", tmp_path, spark_warehouse)
-    by_email = {row["email"]: row for row in duckdb_rows}
-    assert set(by_email) == set(EMAILS)
-    assert sorted(spark_rows, key=lambda r: r["email"]) == sorted(duckdb_rows, key=lambda r: r["email"])
-    # and what they agree on is right
-    assert by_email["ann.lee@gmail.com"]["is_valid"] and by_email["o'brien@example.org"]["is_valid"]
-    assert not by_email["ann.lee@gmail"]["is_valid"] and not by_email["annXlee@gmailXcom"]["is_valid"]
-
-
-SEEDS = [
-    "complementary_categories",
-    "fx_rates",
-    "quarantine_reason_checks",
-    "quarantine_reasons",
-    "rfm_segment_map",
-    "trigger_conditions",
-    "trigger_definitions",
+TIMESTAMP_TEXTS = [
+    "2026-03-01T10:00:00Z",
+    "2026-03-01 10:00:00",
+    "2026-03-01T10:00:00-05:00",
+    "2026-02-30 10:00:00",
+    "-infinity",
+    "infinity",
+    "epoch",
+    "1900-01-01T00:00:00Z",
+    "2027-01-01T00:00:00Z",
+    "not a time",
+    "",
 ]
 
 
-def test_seeds_load_the_same_rows_on_both_engines(tmp_path: Path, spark_warehouse: Path) -> None:
-    """Empty cells are null (not the text 'None'), quotes survive, types are the declared ones."""
-    for target in ("dev", "spark"):
-        result = run_dbt(
-            ["seed", "--target", target],
-            PROJECT_DIR / "data" / "raw",
-            tmp_path / f"{target}.duckdb",
-            tmp_path / target,
-            AUDIENCE_SPARK_WAREHOUSE=str(spark_warehouse),
-        )
-        assert result.returncode == 0, result.stdout[-3000:]
-    for seed in SEEDS:
-        sql = f"select * from {{{{ ref('{seed}') }}}}"
-        duckdb_rows = show(sql, "dev", tmp_path, spark_warehouse)
-        spark_rows = show(sql, "spark", tmp_path, spark_warehouse)
-        assert duckdb_rows, seed
+def macro_checks_sql() -> str:
+    """The project's email, key and timestamp macros applied to awkward texts, one row each."""
+    emails = " union all ".join(f"select {{{{ text_literal({email!r}) }}}} as text" for email in EMAILS)
+    times = " union all ".join(f"select {{{{ text_literal({text!r}) }}}} as text" for text in TIMESTAMP_TEXTS)
+    reason = "{{ timestamp_issue('text', \"cast('2026-03-02 00:00:00' as timestamp)\") }}"
+    return (
+        "select 'email' as kind, text, {{ customer_key('text') }} as customer_key, "
+        "{{ is_valid_email('text') }} as is_valid, cast(null as string) as reason, "
+        "cast(null as string) as parsed "
+        f"from ({emails}) as emails "
+        "union all "
+        "select 'timestamp' as kind, text, cast(null as bigint) as customer_key, cast(null as boolean) as is_valid, "
+        f"{reason} as reason, "
+        f"case when ({reason}) is null then cast({{{{ to_utc_timestamp('text') }}}} as string) end as parsed "
+        f"from ({times}) as times"
+    )
 
-        def canonical(rows: list[dict]) -> list[str]:
-            return sorted(json.dumps(row, sort_keys=True, default=str) for row in rows)
 
-        assert canonical(spark_rows) == canonical(duckdb_rows), seed
-    definitions = show("select * from {{ ref('trigger_definitions') }}", "spark", tmp_path, spark_warehouse)
-    assert any(row["offer_code"] is None for row in definitions)
-    assert not any(row["offer_code"] == "None" for row in definitions)
+def test_keys_email_validity_and_timestamp_reasons_are_the_same_on_both_engines(tmp_path: Path) -> None:
+    spark_warehouse = tmp_path / "spark_warehouse"
+    duckdb_rows = show(macro_checks_sql(), "dev", tmp_path, spark_warehouse)
+    spark_rows = show(macro_checks_sql(), "spark", tmp_path, spark_warehouse)
+
+    def key(row: dict) -> tuple:
+        return row["kind"], row["text"]
+
+    assert {row["text"] for row in duckdb_rows} == set(EMAILS) | set(TIMESTAMP_TEXTS)
+    assert sorted(spark_rows, key=key) == sorted(duckdb_rows, key=key)
+    # and what they agree on is right
+    by_text = {key(row): row for row in duckdb_rows}
+    assert by_text["email", "ann.lee@gmail.com"]["is_valid"] and by_text["email", "o'brien@example.org"]["is_valid"]
+    assert not by_text["email", "ann.lee@gmail"]["is_valid"] and not by_text["email", "annXlee@gmailXcom"]["is_valid"]
+    reasons = {text: by_text["timestamp", text]["reason"] for text in TIMESTAMP_TEXTS}
+    assert reasons == {
+        "2026-03-01T10:00:00Z": None,
+        "2026-03-01 10:00:00": None,
+        "2026-03-01T10:00:00-05:00": None,
+        "2026-02-30 10:00:00": "unparseable_timestamp",
+        "-infinity": "implausible_date",
+        "infinity": "future_timestamp",
+        "epoch": "implausible_date",  # 1970-01-01, before earliest_plausible_date
+        "1900-01-01T00:00:00Z": "implausible_date",
+        "2027-01-01T00:00:00Z": "future_timestamp",
+        "not a time": "unparseable_timestamp",
+        "": "missing_timestamp",
+    }
+    assert by_text["timestamp", "2026-03-01T10:00:00-05:00"]["parsed"].startswith("2026-03-01 15:00:00")
 
 
 # ---------------------------------------------------------------- the same rows on both engines
 
-COMPARED_SCHEMAS = ("marts", "activation")
+COMPARED_SCHEMAS = ("seeds", "intermediate", "marts", "activation", "snapshots")
 JSON_COLUMNS = ("payload",)
+DAY_1 = date(2026, 10, 30)
+NO_TESTS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+
+
+@dataclass(frozen=True)
+class Engines:
+    duckdb_file: Path
+    duckdb_exports: Path
+    spark_tables: Path
+    spark_exports: Path
+    spark_env: dict[str, str]
+
+
+def run_module(args: list[str], env: dict[str, str]) -> None:
+    result = subprocess.run([sys.executable, "-m", *args], cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
 @pytest.fixture(scope="module")
-def both_engines(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """One small extract built on DuckDB and on Spark + Delta; the DuckDB file and the Spark tables as Parquet."""
+def engines(tmp_path_factory: pytest.TempPathFactory) -> Engines:
+    """One small extract built on DuckDB and on Spark + Delta, then its next day built incrementally on both."""
     root = tmp_path_factory.mktemp("engines")
     raw = root / "raw"
-    generate(config_with(customers=1000, seed=11), raw)
-    no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
-    duckdb_file = root / "duckdb.duckdb"
-    built = run_dbt(["build", *no_tests], raw, duckdb_file, root / "duckdb_target")
-    assert built.returncode == 0, built.stdout[-3000:]
-    env = dbt_env(
+    duckdb_file, duckdb_exports, spark_exports = root / "duckdb.duckdb", root / "duckdb_exports", root / "spark_exports"
+    spark_env = dbt_env(
         raw,
         root / "unused.duckdb",
         AUDIENCE_SPARK_WAREHOUSE=str(root / "spark_warehouse"),
         AUDIENCE_SPARK_SHUFFLE_PARTITIONS="1",
+        AUDIENCE_DBT_THREADS="4",
         DBT_TARGET_PATH=str(root / "spark_target"),
     )
-    for command in (
-        ["-m", "audience.spark", *no_tests],
-        ["-m", "audience.spark", "--export-tables", str(root / "spark_tables"), *COMPARED_SCHEMAS],
-    ):
-        result = subprocess.run([sys.executable, *command], cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return duckdb_file, root / "spark_tables"
+    for day in (DAY_1, DAY_1 + timedelta(days=1)):
+        generate(config_with(customers=2000, seed=11, end_date=day.isoformat()), raw)
+        built = run_dbt_and_export(["build", *NO_TESTS], raw, duckdb_file, root / "duckdb_target", duckdb_exports)
+        assert built.returncode == 0, built.stdout[-3000:]
+        run_module(["audience.spark", "build", "--exports", str(spark_exports), *NO_TESTS], spark_env)
+    run_module(["audience.spark", "export", str(root / "spark_tables"), *COMPARED_SCHEMAS], spark_env)
+    return Engines(duckdb_file, duckdb_exports, root / "spark_tables", spark_exports, spark_env)
 
 
-def test_every_mart_and_activation_table_has_the_same_rows_on_both_engines(both_engines: tuple[Path, Path]) -> None:
-    duckdb_file, spark_tables = both_engines
-    with duckdb.connect(str(duckdb_file), read_only=True) as con:
+def test_every_table_has_the_same_rows_on_both_engines_after_an_incremental_day(engines: Engines) -> None:
+    """Seeds, intermediate tables, marts, activation tables and snapshots (history included: same two days)."""
+    with duckdb.connect(str(engines.duckdb_file), read_only=True) as con:
         relations = con.execute(
             "select table_schema, table_name from information_schema.tables "
             f"where table_schema in {COMPARED_SCHEMAS} order by all"
         ).fetchall()
-        assert len(relations) > 20
+        assert {schema for schema, _ in relations} == set(COMPARED_SCHEMAS)
         differences = {}
         for schema, table in relations:
-            folder = spark_tables / schema / table
+            folder = engines.spark_tables / schema / table
             assert folder.is_dir(), f"{schema}.{table} is missing on Spark"
             on_duckdb = con.execute(f'select * from "{schema}"."{table}"').df()
             on_spark = con.execute(f"select * from read_parquet('{folder}/*.parquet')").df()
             only_duckdb, only_spark = frame_differences(on_duckdb, on_spark, JSON_COLUMNS)
             if only_duckdb or only_spark:
                 differences[f"{schema}.{table}"] = (len(only_duckdb), len(only_spark), (only_duckdb + only_spark)[:2])
+        # two builds, two as-of dates: the history tables hold both days (the same on Spark, or they differ above)
+        snapshot_days = "select count(distinct dbt_valid_from) from snapshots.customer_segments_snapshot"
+        assert con.execute(snapshot_days).fetchone() == (2,)
     assert differences == {}
+
+
+def test_seed_cells_left_empty_are_null_on_spark(engines: Engines) -> None:
+    definitions = duckdb.execute(
+        f"select offer_code from read_parquet('{engines.spark_tables}/seeds/trigger_definitions/*.parquet')"
+    ).fetchall()
+    assert (None,) in definitions and ("None",) not in definitions
+
+
+def export_groups(folder: Path) -> dict[tuple[str, str], list[Path]]:
+    """The files of an export folder by what holds one table's rows: a whole file, or a folder's files of a format.
+
+    (The files in a folder are named by the writer's threads, so only their rows compare.)
+    """
+    groups: dict[tuple[str, str], list[Path]] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            name = path.relative_to(folder)
+            group = (str(name), "") if name.parent == Path(".") else (str(name.parent), path.suffix)
+            groups.setdefault(group, []).append(path)
+    return groups
+
+
+def read_export(files: list[Path]) -> pd.DataFrame:
+    names = [str(path) for path in files]
+    if names[0].endswith(".csv"):
+        # every cell as the text an ESP reads; numbers then as numbers (the engines' last digits differ)
+        frame = duckdb.execute(f"select * from read_csv({names}, all_varchar = true)").df()
+        return frame.map(numeric_text)
+    return duckdb.execute(f"select * from read_parquet({names})").df()
+
+
+def numeric_text(value: object) -> object:
+    """A CSV cell: an integer's text as the integer, a decimal's as the float, any other text as it is."""
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?\d*\.\d+(e-?\d+)?|-?\d+e-?\d+", value, re.I):
+        return float(value)
+    return value
+
+
+def test_spark_writes_the_exports_a_duckdb_build_writes(engines: Engines) -> None:
+    """The same files and folders after both days, each with the same rows (CSV columns in the same order)."""
+    on_duckdb, on_spark = export_groups(engines.duckdb_exports), export_groups(engines.spark_exports)
+    assert sorted(on_spark) == sorted(on_duckdb)
+    assert len(on_duckdb) > 10
+    for group, files in on_duckdb.items():
+        left, right = read_export(files), read_export(on_spark[group])
+        assert list(left.columns) == list(right.columns), group
+        assert frame_differences(left, right, JSON_COLUMNS) == ([], []), group
+
+
+def test_every_dbt_test_passes_on_spark(engines: Engines) -> None:
+    """The project's data and unit tests, every one of them, run by dbt on the Spark warehouse of the second day."""
+    target = engines.spark_tables.parent / "spark_test_target"
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    result = subprocess.run(
+        [dbt, "test", "--target", "spark", "--target-path", str(target)],
+        cwd=PROJECT_DIR,
+        env=engines.spark_env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-5000:]
+    manifest = json.loads((target / "manifest.json").read_text())
+    tests = {uid for uid, node in manifest["nodes"].items() if node["resource_type"] == "test"} | set(
+        manifest["unit_tests"]
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert {r["unique_id"] for r in results if r["status"] == "pass"} == tests

@@ -207,29 +207,63 @@ def write_by_day(
     return written, removed
 
 
-def write_exports(
-    warehouse: Path, target: Path, folder: Path, full_refresh: bool = False, threads: int | None = None
-) -> Written:
-    """Write the exports of the models the dbt run in ``target`` rebuilt, from ``warehouse``, into ``folder``."""
+def exports_of_run(target: Path, rebuilt: set[str] | None = None) -> tuple[dict, list[ExportSpec]]:
+    """The manifest of the dbt run in ``target`` and the exports of the models it rebuilt (or of ``rebuilt``)."""
     manifest = json.loads((target / "manifest.json").read_text())
-    rebuilt = rebuilt_models(json.loads((target / "run_results.json").read_text()))
-    specs = [spec for spec in export_specs(manifest) if spec.unique_id in rebuilt]
+    if rebuilt is None:
+        rebuilt = rebuilt_models(json.loads((target / "run_results.json").read_text()))
+    return manifest, [spec for spec in export_specs(manifest) if spec.unique_id in rebuilt]
+
+
+def as_of_relation(manifest: dict) -> str:
+    node = next(node for node in manifest["nodes"].values() if node["name"] == "int_as_of_date")
+    return f'"{node["schema"]}"."{node["alias"]}"'
+
+
+def write_specs(
+    con: duckdb.DuckDBPyConnection, manifest: dict, specs: list[ExportSpec], folder: Path, full_refresh: bool
+) -> Written:
+    """The exports of ``specs``, from the relations ``con`` sees under the models' schema and alias."""
     folder.mkdir(parents=True, exist_ok=True)
     files: list[str] = []
     removed: list[str] = []
     if not specs:
         return Written(files, removed)
-    config = {"threads": threads} if threads else {}
-    as_of = next(node for node in manifest["nodes"].values() if node["name"] == "int_as_of_date")
-    with duckdb.connect(str(warehouse), read_only=True, config=config) as con:
-        as_of_date = con.execute(f'select as_of_date from "{as_of["schema"]}"."{as_of["alias"]}"').fetchall()[0][0]
-        for spec in specs:
-            if spec.by_day:
-                written, gone = write_by_day(con, spec, folder, as_of_date, full_refresh)
-                files += written
-                removed += gone
-            elif spec.partition_by:
-                files += write_partitioned(con, spec, folder)
-            else:
-                files += write_whole(con, spec, folder)
+    as_of_date = con.execute(f"select as_of_date from {as_of_relation(manifest)}").fetchall()[0][0]
+    for spec in specs:
+        if spec.by_day:
+            written, gone = write_by_day(con, spec, folder, as_of_date, full_refresh)
+            files += written
+            removed += gone
+        elif spec.partition_by:
+            files += write_partitioned(con, spec, folder)
+        else:
+            files += write_whole(con, spec, folder)
     return Written(files, removed)
+
+
+def write_exports(
+    warehouse: Path, target: Path, folder: Path, full_refresh: bool = False, threads: int | None = None
+) -> Written:
+    """Write the exports of the models the dbt run in ``target`` rebuilt, from ``warehouse``, into ``folder``."""
+    manifest, specs = exports_of_run(target)
+    config = {"threads": threads} if threads else {}
+    with duckdb.connect(str(warehouse), read_only=True, config=config) as con:
+        return write_specs(con, manifest, specs, folder, full_refresh)
+
+
+def write_exports_from_parquet(
+    tables: Path, manifest: dict, specs: list[ExportSpec], folder: Path, full_refresh: bool = False
+) -> Written:
+    """The same exports from tables stored as Parquet, ``<tables>/<schema>/<alias>/*.parquet`` (another engine's).
+
+    Each relation an export reads (the models' and the as-of date's) becomes a DuckDB view over its files, so
+    the files are written by the same code as a DuckDB build's.
+    """
+    with duckdb.connect() as con:
+        for relation in {spec.relation for spec in specs} | {as_of_relation(manifest)}:
+            schema, name = (part.strip('"') for part in relation.split("."))
+            con.execute(f'create schema if not exists "{schema}"')
+            files = tables / schema / name / "*.parquet"
+            con.execute(f"create view {relation} as select * from read_parquet('{files}')")
+        return write_specs(con, manifest, specs, folder, full_refresh)

@@ -1,8 +1,9 @@
 """Build the project on Spark with Delta Lake in a local session: dbt for SQL, this module for the Python models.
 
-``python -m audience.spark build [dbt options]`` builds;
-``python -m audience.spark export <folder> <schema> ...`` writes a built
-warehouse's tables as Parquet (for comparing).
+``python -m audience.spark build [--exports <folder>] [dbt options]``
+builds, and writes the file exports of what it rebuilt into ``<folder>`` in
+the layout a DuckDB build writes; ``python -m audience.spark export <folder>
+<schema> ...`` writes a built warehouse's tables as Parquet (for comparing).
 
 dbt-spark's ``session`` method runs SQL models, seeds, snapshots and tests,
 but cannot submit Python models (on Databricks, dbt submits them to a
@@ -27,12 +28,15 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import SimpleNamespace
 
 import yaml
+
+from audience.exports import as_of_relation, exports_of_run, rebuilt_models, write_exports_from_parquet
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 ENV_VAR = re.compile(r"""\{\{\s*env_var\(\s*['"](\w+)['"]\s*(?:,\s*['"]([^'"]*)['"])?\s*\)\s*\}\}""")
@@ -128,27 +132,75 @@ def run_dbt(args: list[str]) -> int:
     return 0 if result.success else 1
 
 
-def build_on_spark(dbt_args: list[str], environ: Mapping[str, str], target_path: Path) -> int:
+def models_rebuilt(target_path: Path) -> set[str]:
+    return rebuilt_models(json.loads((target_path / "run_results.json").read_text()))
+
+
+def build_on_spark(
+    dbt_args: list[str], environ: Mapping[str, str], target_path: Path, exports: Path | None = None
+) -> int:
     """The three steps of a Spark build (module docstring); returns 1 if a step failed, else 0.
 
-    ``dbt_args`` are extra options for both dbt builds (``--vars``, ``--full-refresh``...).
+    ``dbt_args`` are extra options for both dbt builds (``--vars``, ``--full-refresh``...). With ``exports``,
+    the exports of the models it rebuilt are written there afterwards (``write_spark_exports``).
     """
     session = spark_session(environ)
     paths = ["--target-path", str(target_path)]
     status = run_dbt(["build", *paths, "--exclude", "path:python_models+", *dbt_args])
     if status:
         return status
+    rebuilt = models_rebuilt(target_path)
     manifest = json.loads((target_path / "manifest.json").read_text())
     for node in python_models_in_order(manifest):
         run_python_model(node, manifest, session)
+        rebuilt.add(node["unique_id"])
     descendants = ["--select", "path:python_models+", "--exclude", "path:python_models"]
-    return run_dbt(["build", *paths, *descendants, *dbt_args])
+    status = run_dbt(["build", *paths, *descendants, *dbt_args])
+    if status or exports is None:
+        return status
+    write_spark_exports(
+        session, target_path, rebuilt | models_rebuilt(target_path), exports, "--full-refresh" in dbt_args
+    )
+    return 0
+
+
+def write_table_as_parquet(session, relation: str, folder: Path) -> None:
+    """One Spark table as Parquet files in ``folder``; its timestamps (UTC) without a zone, as DuckDB's are."""
+    from pyspark.sql import functions
+    from pyspark.sql.types import TimestampType
+
+    frame = session.table(relation)
+    columns = [
+        functions.col(f"`{field.name}`").cast("timestamp_ntz").alias(field.name)
+        if isinstance(field.dataType, TimestampType)
+        else functions.col(f"`{field.name}`")
+        for field in frame.schema.fields
+    ]
+    frame.select(columns).write.mode("overwrite").parquet(str(folder))
+
+
+def write_spark_exports(session, target_path: Path, rebuilt: set[str], folder: Path, full_refresh: bool) -> None:
+    """The file exports of the rebuilt models, in the layout a DuckDB build writes (audience.exports).
+
+    The tables they read are copied as Parquet to a folder beside the exports, and written from there by the
+    exports code DuckDB builds use, so both engines' files come from one definition.
+    """
+    manifest, specs = exports_of_run(target_path, rebuilt)
+    staging = folder.with_name(f".{folder.name}.spark-tables")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        for relation in {spec.relation for spec in specs} | {as_of_relation(manifest)}:
+            schema, name = (part.strip('"') for part in relation.split("."))
+            write_table_as_parquet(session, f"{schema}.{name}", staging / schema / name)
+        written = write_exports_from_parquet(staging, manifest, specs, folder, full_refresh)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    print(f"exports written to {folder}: {', '.join(written.files) or 'none'}")
 
 
 def export_tables(schemas: list[str], folder: Path, environ: Mapping[str, str]) -> list[str]:
     """Every table and view of ``schemas`` in the Spark warehouse as Parquet, ``<folder>/<schema>/<name>/``."""
     session = spark_session(environ)
-    session.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     written = []
     try:
         for schema in schemas:
@@ -156,7 +208,7 @@ def export_tables(schemas: list[str], folder: Path, environ: Mapping[str, str]) 
                 if row.isTemporary or row.tableName.endswith("__dbt_staged"):
                     continue
                 name = f"{schema}.{row.tableName}"
-                session.table(name).write.mode("overwrite").parquet(str(folder / schema / row.tableName))
+                write_table_as_parquet(session, name, folder / schema / row.tableName)
                 written.append(name)
     finally:
         session.stop()
@@ -164,7 +216,7 @@ def export_tables(schemas: list[str], folder: Path, environ: Mapping[str, str]) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m audience.spark build [dbt options]`` or ``export <folder> <schema> ...`` (module docstring).
+    """``python -m audience.spark build [--exports <folder>] [dbt options]`` or ``export <folder> <schema> ...``.
 
     The warehouse is AUDIENCE_SPARK_WAREHOUSE, the raw extract AUDIENCE_RAW_DIR, dbt's target DBT_TARGET_PATH.
     """
@@ -172,7 +224,10 @@ def main(argv: list[str] | None = None) -> int:
     command, arguments = (argv[0], argv[1:]) if argv else ("", [])
     if command == "build":
         target = Path(os.environ.get("DBT_TARGET_PATH", PROJECT_DIR / "target" / "spark"))
-        return build_on_spark(arguments, os.environ, target)
+        exports = None
+        if arguments[:1] == ["--exports"]:
+            exports, arguments = Path(arguments[1]), arguments[2:]
+        return build_on_spark(arguments, os.environ, target, exports)
     if command == "export" and len(arguments) >= 2:
         export_tables(arguments[1:], Path(arguments[0]), os.environ)
         return 0
