@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from audience.compare import FLOAT_RELATIVE_TOLERANCE, frame_differences
+from audience.compare import FLOAT_RELATIVE_TOLERANCE, export_differences, frame_differences
 
 
 def test_equal_frames_in_another_row_and_column_order_have_no_differences() -> None:
@@ -73,3 +73,30 @@ def test_json_compares_as_parsed_documents_with_numbers_within_the_tolerance() -
     )
     only_left, only_right = frame_differences(left, right, ("payload",))
     assert [row[0] for row in only_left] == [2] and [row[0] for row in only_right] == [2]
+
+
+def write_export(folder, rows: dict[str, list]) -> None:
+    """A small export folder: a whole CSV and a partitioned Parquet table."""
+    (folder / "lists" / "segment=a").mkdir(parents=True)
+    pd.DataFrame(rows).to_csv(folder / "contacts.csv", index=False)
+    pd.DataFrame(rows).to_parquet(folder / "lists" / "segment=a" / "data_0.parquet")
+
+
+def test_exports_with_the_same_rows_in_other_files_and_digits_are_the_same(tmp_path) -> None:
+    write_export(tmp_path / "left", {"key": [1, 2], "clv": [10.123456789, 3.5]})
+    write_export(tmp_path / "right", {"key": [2, 1], "clv": [3.5, 10.1234567891]})
+    (tmp_path / "right" / "lists" / "segment=a" / "data_0.parquet").rename(
+        tmp_path / "right" / "lists" / "segment=a" / "data_1.parquet"
+    )
+    assert export_differences(tmp_path / "left", tmp_path / "right") == {}
+
+
+def test_exports_differ_by_a_row_a_column_or_a_file(tmp_path) -> None:
+    write_export(tmp_path / "left", {"key": [1, 2], "clv": [10.0, 3.5]})
+    write_export(tmp_path / "right", {"key": [1, 2], "clv": [10.0, 3.6]})
+    (tmp_path / "right" / "extra.csv").write_text("a\n1\n")
+    differences = export_differences(tmp_path / "left", tmp_path / "right")
+    assert set(differences) == {"contacts.csv", "lists/segment=a/*.parquet", "extra.csv"}
+    assert differences["extra.csv"] == "only on the right"
+    write_export(tmp_path / "other", {"key": [1, 2], "value": [10.0, 3.5]})
+    assert "columns" in export_differences(tmp_path / "left", tmp_path / "other")["contacts.csv"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter, defaultdict
 from datetime import UTC
 from pathlib import Path
@@ -199,3 +200,56 @@ def frame_differences(left, right, json_columns: tuple[str, ...] = ()) -> tuple[
                 right_over.pop(match)
         only_right.extend(shown(shape, numbers) for numbers in right_over)
     return sorted(only_left, key=repr), sorted(only_right, key=repr)
+
+
+def export_groups(folder: Path) -> dict[str, list[Path]]:
+    """An export folder's files by what holds one table's rows: a whole file, or a folder's files of one format.
+
+    (The files in a folder are named by the writer's threads, so only their rows compare.)
+    """
+    groups: dict[str, list[Path]] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            name = path.relative_to(folder)
+            group = str(name) if name.parent == Path(".") else f"{name.parent}/*{path.suffix}"
+            groups.setdefault(group, []).append(path)
+    return groups
+
+
+def _numeric_text(value: object) -> object:
+    """A CSV cell: an integer's text as the integer, a decimal's as the float, any other text as it is."""
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?\d*\.\d+(e[+-]?\d+)?|-?\d+e[+-]?\d+", value, re.IGNORECASE):
+        return float(value)
+    return value
+
+
+def _read_export(files: list[Path]):
+    names = [str(path) for path in files]
+    if names[0].endswith(".csv"):
+        # every cell as the text an ESP reads, numbers then as numbers (two engines' last digits differ)
+        frame = duckdb.execute(f"select * from read_csv({names}, all_varchar = true)").df()
+        return frame.map(_numeric_text)
+    return duckdb.execute(f"select * from read_parquet({names})").df()
+
+
+def export_differences(left: Path, right: Path, json_columns: tuple[str, ...] = ()) -> dict[str, str]:
+    """Where two export folders differ: a file or folder on one side only, other columns, or other rows.
+
+    Rows compare as ``frame_differences`` compares them; CSV cells as text, numbers as numbers. Empty: the same.
+    """
+    on_left, on_right = export_groups(left), export_groups(right)
+    differences = {group: "only on the left" for group in on_left.keys() - on_right.keys()}
+    differences |= {group: "only on the right" for group in on_right.keys() - on_left.keys()}
+    for group in sorted(on_left.keys() & on_right.keys()):
+        left_rows, right_rows = _read_export(on_left[group]), _read_export(on_right[group])
+        if list(left_rows.columns) != list(right_rows.columns):
+            differences[group] = f"columns {list(left_rows.columns)} against {list(right_rows.columns)}"
+            continue
+        only_left, only_right = frame_differences(left_rows, right_rows, json_columns)
+        if only_left or only_right:
+            differences[group] = f"{len(only_left)} rows only on the left, {len(only_right)} only on the right: " + (
+                repr((only_left + only_right)[:2])
+            )
+    return differences

@@ -16,7 +16,8 @@ it finds), on the same Delta warehouse:
 2. every Python model, in dependency order, called as dbt would call it
    (``model(dbt, session)`` with its refs as Spark tables and its config
    from the manifest) and written back as a Delta table;
-3. ``dbt build --target spark`` of what depends on them (their tests included).
+3. ``dbt build --target spark`` of what depends on them, and of the Python
+   models' tests.
 
 The Spark session is configured from the ``spark`` output of profiles.yml,
 so this module and dbt read one definition.
@@ -154,7 +155,8 @@ def build_on_spark(
     for node in python_models_in_order(manifest):
         run_python_model(node, manifest, session)
         rebuilt.add(node["unique_id"])
-    descendants = ["--select", "path:python_models+", "--exclude", "path:python_models"]
+    # what reads the Python models, and their own tests (declared beside them, under python_models/)
+    descendants = ["--select", "path:python_models+", "--exclude", "path:python_models,resource_type:model"]
     status = run_dbt(["build", *paths, *descendants, *dbt_args])
     if status or exports is None:
         return status
