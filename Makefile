@@ -9,6 +9,10 @@ BIN := $(VENV)/bin
 # The default dataset: how many people to simulate and the random seed.
 CUSTOMERS ?= 20000
 SEED ?= 42
+# The extract's last day: today (UTC), so every source's newest loads are recent and `dbt source
+# freshness` passes after make build (the generator spreads loads over the whole day, some later than
+# now, within the var future_timestamp_tolerance_hours). END_DATE=2026-10-31 rebuilds a fixed extract.
+END_DATE ?= $(shell date -u +%F)
 RAW_DIR ?= data/raw
 WAREHOUSE ?= audience.duckdb
 
@@ -23,7 +27,7 @@ help:
 	@echo "make build   create .venv, install pinned dependencies, generate the default dataset, dbt build"
 	@echo "make test    install the test tools, then the whole test suite (dbt build + dbt tests on a small dataset, pytest, ruff)"
 	@echo "make test-spark  the Spark + Delta Lake target checked against DuckDB, row for row (installs pyspark and Java 17)"
-	@echo "make data    regenerate the default dataset only (CUSTOMERS=$(CUSTOMERS) SEED=$(SEED))"
+	@echo "make data    regenerate the default dataset only (CUSTOMERS=$(CUSTOMERS) SEED=$(SEED) END_DATE=$(END_DATE))"
 	@echo "make cdnow   build the project on the real CDNOW data into cdnow.duckdb (CLV validation)"
 	@echo "make lock    re-pin requirements.lock and requirements-dev.lock from the current .venv"
 	@echo "make bench   scale benchmark (default 1,000,000 customers) -> bench/results/"
@@ -42,7 +46,7 @@ $(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.lock
 	touch $@
 
 data: $(BIN)/.installed
-	$(BIN)/python -m audience generate --customers $(CUSTOMERS) --seed $(SEED) --out $(RAW_DIR)
+	$(BIN)/python -m audience generate --customers $(CUSTOMERS) --seed $(SEED) --end-date $(END_DATE) --out $(RAW_DIR)
 
 # dbt build into a working copy; the warehouse and exports/ are replaced only on success.
 dbt-build: $(BIN)/.installed

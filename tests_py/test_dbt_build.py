@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+import re
+import subprocess
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from audience.generate import config_with, generate
-from conftest import Warehouse, run_dbt
+from conftest import PROJECT_DIR, Warehouse, run_dbt
 
 # sources whose rows land only when something happens: their load times say nothing of the connector
 WITHOUT_FRESHNESS = {"privacy.deletion_requests", "shop.products"}
@@ -46,10 +48,13 @@ def source_freshness(raw: Path, root: Path) -> dict[str, str]:
     return {r["unique_id"].split(".", 2)[2]: r["status"] for r in results}
 
 
-def test_source_freshness_passes_on_a_current_extract(tmp_path: Path) -> None:
-    # loads run to the end of the extract's last day: ending tomorrow, the newest rows are never a day old
+def test_source_freshness_passes_on_the_extract_make_build_generates(tmp_path: Path) -> None:
+    """make data ends the extract today (UTC): every source's newest loads are recent, none past warn_after."""
+    end_date = re.search(r"END_DATE \?= \$\(shell (.+)\)", (PROJECT_DIR / "Makefile").read_text()).group(1)
+    today = subprocess.run(end_date, shell=True, capture_output=True, text=True, check=True).stdout.strip()
+    assert date.fromisoformat(today) == datetime.now(UTC).date()
     raw = tmp_path / "raw"
-    generate(config_with(customers=1500, seed=5, end_date=(date.today() + timedelta(days=1)).isoformat()), raw)
+    generate(config_with(customers=1500, seed=5, end_date=today), raw)
     statuses = source_freshness(raw, tmp_path)
     assert len(statuses) == 8 and not WITHOUT_FRESHNESS & statuses.keys()
     assert set(statuses.values()) == {"pass"}, statuses
