@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 
 import lifetimes
 import numpy as np
@@ -307,3 +308,55 @@ def test_gamma_gamma_objective_is_the_mean_likelihood_and_its_gradient_is_exact(
     per_customer = clv.gamma_gamma_log_likelihood(clv.GammaGammaParams(*params), x, m)
     assert value == pytest.approx(-per_customer.mean(), rel=1e-12)
     np.testing.assert_allclose(gradient, _finite_difference_gradient(objective, np.log(params)), rtol=1e-5, atol=1e-8)
+
+
+# ---------------------------------------------------------------- the fit check: buyers by repeat purchases
+
+
+@pytest.mark.parametrize("t", [0.5, 10.0, 39.0, 78.0])
+def test_purchase_count_probabilities_match_lifetimes(t: float) -> None:
+    params = clv.BgNbdParams(**PUBLISHED_BGNBD)
+    reference = lifetimes_bgnbd(params)
+    for count in (0, 1, 2, 5, 12, 30):
+        ours = clv.bgnbd_purchase_count_probability(params, [t], count)[0]
+        theirs = reference.probability_of_n_purchases_up_to_time(t, count)
+        # lifetimes takes 1 minus a sum for the upper tail; below 1e-10 its cancellation error shows
+        if theirs > 1e-10:
+            assert ours == pytest.approx(theirs, rel=1e-9), (t, count)
+
+
+@pytest.mark.parametrize("t", [0.0, 0.5, 39.0, 200.0])
+def test_purchase_count_probabilities_sum_to_one(t: float) -> None:
+    params = clv.BgNbdParams(**PUBLISHED_BGNBD)
+    probabilities = [clv.bgnbd_purchase_count_probability(params, [t], x)[0] for x in range(2000)]
+    assert min(probabilities) >= 0 and sum(probabilities) == pytest.approx(1.0, abs=1e-9)
+    if t == 0:
+        assert probabilities[0] == 1.0
+
+
+def test_the_cdnow_repeat_purchase_histogram(calibration: pd.DataFrame, bgnbd: clv.Fit) -> None:
+    """FHL (2005), figure 2: CDNOW's calibration period, observed, and expected at each customer's own T."""
+    buyers = pd.DataFrame({"btyd_frequency": calibration.frequency, "btyd_t": calibration["T"]})
+    parameters = pd.DataFrame(
+        {"model": "bg_nbd", "parameter": list(asdict(bgnbd.params)), "value": list(asdict(bgnbd.params).values())}
+    )
+    table = clv.repeat_purchase_fit_table(buyers, parameters)
+    assert table.repeat_purchases_label.tolist() == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    # 1,411 of the 2,357 customers made no repeat purchase in the 39 weeks (the paper's figure 2)
+    assert table.buyers_observed.iloc[0] == 1411 and table.buyers_observed.sum() == 2357
+    reference = lifetimes_bgnbd(bgnbd.params)
+    for x in range(7):
+        expected = sum(reference.probability_of_n_purchases_up_to_time(T, x) for T in calibration["T"])
+        assert table.buyers_expected.iloc[x] == pytest.approx(expected, rel=1e-8)
+    assert float(table.buyers_expected.sum()) == pytest.approx(2357, rel=1e-12)
+    # the model fits: within 5% of the buyers at every count, as the paper's figure shows
+    gaps = (table.buyers_expected.astype(float) - table.buyers_observed).abs()
+    assert (gaps < 0.05 * 2357).all()
+
+
+def test_the_repeat_purchase_check_of_a_failed_fit_counts_but_expects_nothing() -> None:
+    buyers = pd.DataFrame({"btyd_frequency": [0, 0, 1, 9], "btyd_t": [10.0, 5.0, 8.0, 30.0]})
+    parameters = pd.DataFrame({"model": "bg_nbd", "parameter": ["r", "alpha", "a", "b"], "value": [None] * 4})
+    table = clv.repeat_purchase_fit_table(buyers, parameters, top_count=3)
+    assert table.buyers_observed.tolist() == [2, 1, 0, 1]
+    assert table.buyers_expected.isna().all()

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1
 
 LOG_BOUND = 12.0  # parameters are searched within exp(-12) .. exp(12)
 GRADIENT_TOLERANCE = 1e-6  # per customer, per log-parameter: converged below this
@@ -543,6 +543,56 @@ def score_customers(
         frame[column] = full
     frame["clv_method"] = np.where(buyer, method, None)
     return frame
+
+
+def bgnbd_purchase_count_probability(params: BgNbdParams, t: object, x: int) -> np.ndarray:
+    """P(X(t) = x): the probability of exactly ``x`` purchases in a period of length ``t`` (FHL 2005, eq. 8).
+
+    Vectorized over ``t``; written in logs (``gammaln``, ``betaln``) so that it stays finite for large x and t.
+    """
+    (t,) = _as_arrays(t)
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    log_stay = r * np.log(alpha / (alpha + t))  # log (alpha / (alpha + t))^r
+    with np.errstate(divide="ignore"):  # t = 0: log 0 = -inf, so every term with a purchase is 0, as it must be
+        log_ratio = np.log(t / (alpha + t))
+
+    def log_poisson_gamma(j: int) -> np.ndarray:  # log of Gamma(r + j) / (Gamma(r) j!) (t / (alpha + t))^j
+        return gammaln(r + j) - gammaln(r) - gammaln(j + 1) + (j * log_ratio if j else 0.0) + log_stay
+
+    alive = np.exp(betaln(a, b + x) - betaln(a, b) + log_poisson_gamma(x))
+    if x == 0:
+        return alive
+    # 1 - sum_{j<x} of the NBD terms is the NBD's upper tail, I_{t/(alpha+t)}(x, r): no cancellation for small t
+    return alive + np.exp(betaln(a + 1, b + x - 1) - betaln(a, b)) * betainc(x, r, t / (alpha + t))
+
+
+def repeat_purchase_fit_table(buyers: pd.DataFrame, parameters: pd.DataFrame, top_count: int = 7) -> pd.DataFrame:
+    """clv_repeat_purchase_fit: buyers by repeat purchases in the observed period, counted and as the BG/NBD expects.
+
+    The check of FHL (2005, figure 2): for each count x of repeat purchases
+    (0 .. ``top_count`` - 1, then ``top_count`` or more), the buyers who made
+    x, next to the sum over buyers of P(X(T) = x) at each buyer's own age T
+    (``btyd_t``). Expected is null when the BG/NBD fit failed.
+    """
+    frequency = buyers.btyd_frequency.to_numpy(dtype=float)
+    ages = buyers.btyd_t.to_numpy(dtype=float)
+    counts = np.arange(top_count)
+    actual = [int((frequency == x).sum()) for x in counts] + [int((frequency >= top_count).sum())]
+    values = parameters[parameters.model == "bg_nbd"].set_index("parameter")["value"]
+    if len(buyers) and values.reindex(["r", "alpha", "a", "b"]).notna().all():
+        params = BgNbdParams(**{name: float(values[name]) for name in ("r", "alpha", "a", "b")})
+        expected = [float(bgnbd_purchase_count_probability(params, ages, int(x)).sum()) for x in counts]
+        expected.append(len(buyers) - sum(expected))
+    else:
+        expected = [None] * (top_count + 1)
+    return pd.DataFrame(
+        {
+            "repeat_purchases": [*counts.tolist(), top_count],
+            "repeat_purchases_label": [*map(str, counts.tolist()), f"{top_count}+"],
+            "buyers_observed": actual,
+            "buyers_expected": pd.array(expected, dtype="Float64"),
+        }
+    )
 
 
 # ---------------------------------------------------------------- what the dbt models call
