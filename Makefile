@@ -21,12 +21,13 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help build data dbt-build test test-spark lint lock clean cdnow bench
+.PHONY: help build data dbt-build report test test-spark lint lock clean cdnow bench
 
 help:
 	@echo "make build   create .venv, install pinned dependencies, generate the default dataset, dbt build"
 	@echo "make test    install the test tools, then the whole test suite (dbt build + dbt tests on a small dataset, pytest, ruff)"
 	@echo "make test-spark  the Spark + Delta Lake target checked against DuckDB, row for row (installs pyspark and Java 17)"
+	@echo "make report  write the audience report of the warehouse: exports/audience_report.html (make build does too)"
 	@echo "make data    regenerate the default dataset only (CUSTOMERS=$(CUSTOMERS) SEED=$(SEED) END_DATE=$(END_DATE))"
 	@echo "make cdnow   build the project on the real CDNOW data into cdnow.duckdb (CLV validation)"
 	@echo "make lock    re-pin requirements.lock and requirements-dev.lock from the current .venv"
@@ -56,6 +57,10 @@ dbt-build: $(BIN)/.installed
 	@echo "Open it with:    $(BIN)/python -c \"import duckdb; duckdb.connect('$(WAREHOUSE)', read_only=True).sql('show all tables').show()\""
 
 build: data dbt-build
+
+# The audience report alone (publishing writes it with every build).
+report: $(BIN)/.installed
+	AUDIENCE_DUCKDB_PATH=$(WAREHOUSE) $(BIN)/python -m audience report
 
 test: $(BIN)/.dev-installed lint
 	$(BIN)/pytest -m "not spark"

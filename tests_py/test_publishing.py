@@ -75,6 +75,8 @@ def test_first_build_publishes_warehouse_and_exports(site: Site) -> None:
     assert site.exports.is_symlink()
     assert (site.exports / "esp_contacts.parquet").exists()
     assert contacts(site.warehouse) > 0
+    # the audience report is published with the exports of the build it describes
+    assert "<svg" in (site.exports / "audience_report.html").read_text()
 
 
 def test_a_reader_holding_the_warehouse_does_not_block_the_build(site: Site) -> None:

@@ -1,6 +1,7 @@
 """Command line: ``python -m audience generate ...`` (synthetic data), ``python -m audience cdnow`` (CDNOW),
 ``python -m audience build [dbt build options]`` (build into a working copy, publish it and its exports atomically
-on success), ``python -m audience export`` (write the exports of the last dbt run in place, without publishing)."""
+on success), ``python -m audience export`` (write the exports of the last dbt run in place, without publishing),
+``python -m audience report`` (the audience report of the warehouse)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from audience.exports import write_exports
 from audience.generate import config_with, generate
 from audience.hostile import append_hostile_day, hostile_load_time
 from audience.publish import Published, build_and_publish
+from audience.report import REPORT_FILE, write_report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     export.add_argument("--target-path", type=Path, default=Path("target"), help="the dbt run's artefacts (target)")
     export.add_argument("--full-refresh", action="store_true", help="the run was a full refresh: write every day")
+    report = commands.add_parser(
+        "report",
+        help="write the audience report (a static HTML page) of the warehouse",
+        description="Publishing writes it into each build's exports; this writes it on its own.",
+    )
+    report.add_argument("--out", type=Path, default=None, help=f"the page (default <exports>/{REPORT_FILE})")
     args, dbt_args = parser.parse_known_args(argv)
     if dbt_args and args.command != "build":
         parser.error(f"unrecognized arguments: {' '.join(dbt_args)}")
@@ -71,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
             full_refresh=args.full_refresh,
         )
         print(f"wrote {', '.join(written.files) or 'no export'}", file=sys.stderr)
+        return 0
+
+    if args.command == "report":
+        out = args.out or Path(os.environ.get("AUDIENCE_EXPORTS_DIR", "exports")) / REPORT_FILE
+        sections = write_report(Path(os.environ.get("AUDIENCE_DUCKDB_PATH", "audience.duckdb")), out)
+        print(f"wrote {out} ({', '.join(sections)})", file=sys.stderr)
         return 0
 
     if args.command == "generate":

@@ -42,6 +42,7 @@ from pathlib import Path
 import duckdb
 
 from audience.exports import export_specs, write_exports
+from audience.report import REPORT_FILE, write_report
 
 KEEP_EXPORT_VERSIONS = 2
 # Linux's FICLONE ioctl (linux/fs.h; fcntl.FICLONE from Python 3.12): the destination shares the
@@ -193,13 +194,19 @@ def is_fresh(path: Path, build_started: float) -> bool:
 def export_and_tidy(
     folder: Path, working: Path, manifest: Path, build_started: float, full_refresh: bool = False
 ) -> None:
-    """Write the exports of the models this build rebuilt; drop what no model declares and partitions without rows."""
+    """Write the exports of the models this build rebuilt and the audience report; drop what no model declares
+    and partitions without rows."""
     run_results = manifest.with_name("run_results.json")
     if not (is_fresh(manifest, build_started) and is_fresh(run_results, build_started)):
         print(f"no dbt artefacts from this build at {manifest.parent}: no export written or removed", file=sys.stderr)
         return
     written = write_exports(working, manifest.parent, folder, full_refresh=full_refresh)
-    removed = remove_unowned_exports(folder, owned_export_names(json.loads(manifest.read_text())))
+    try:
+        write_report(working, folder / REPORT_FILE)
+    except duckdb.Error as error:  # a build without some marts (a first build with --select): no report, no halt
+        print(f"the audience report was not written: {error}", file=sys.stderr)
+    owned = owned_export_names(json.loads(manifest.read_text())) | {REPORT_FILE.split(".", 1)[0]}
+    removed = remove_unowned_exports(folder, owned)
     if removed:
         print(f"removed exports no model writes any more: {', '.join(removed)}", file=sys.stderr)
     emptied = written.removed_days + remove_empty_partitions(folder)
