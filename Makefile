@@ -41,8 +41,10 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-# Test-only tools (the project's `dev` extra, pinned): only `make test` needs them.
+# Test-only tools (the project's `dev` extra, pinned): only `make test` needs them; and a real browser
+# for the report's test (Debian's chromium, installed when there is none).
 $(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.lock
+	command -v chromium > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	$(BIN)/pip install --quiet -r requirements-dev.lock
 	touch $@
 

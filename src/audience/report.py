@@ -180,7 +180,11 @@ def cluster_profiles(con: duckdb.DuckDBPyConnection) -> Section:
         )
         .properties(width=WIDTH, height=40 * max(len(centroids), 1))
     )
-    labels = chart.mark_text(fontSize=10).encode(text="value:Q", color=alt.value("black"))
+    labels = (
+        chart.mark_text(fontSize=10)
+        .encode(text="value:Q", color=alt.value("black"))
+        .transform_filter("isValid(datum.value)")  # a feature a cluster has no value for stays blank
+    )
     return Section(
         "cluster_profiles",
         "Cluster profiles",
