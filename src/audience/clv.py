@@ -581,7 +581,11 @@ def repeat_purchase_fit_table(buyers: pd.DataFrame, parameters: pd.DataFrame, to
     values = parameters[parameters.model == "bg_nbd"].set_index("parameter")["value"]
     if len(buyers) and values.reindex(["r", "alpha", "a", "b"]).notna().all():
         params = BgNbdParams(**{name: float(values[name]) for name in ("r", "alpha", "a", "b")})
-        expected = [float(bgnbd_purchase_count_probability(params, ages, int(x)).sum()) for x in counts]
+        # over the distinct ages, weighted by how many buyers have each (ages are whole days or weeks)
+        distinct_ages, buyers_per_age = np.unique(ages, return_counts=True)
+        expected = [
+            float(bgnbd_purchase_count_probability(params, distinct_ages, int(x)) @ buyers_per_age) for x in counts
+        ]
         expected.append(len(buyers) - sum(expected))
     else:
         expected = [None] * (top_count + 1)
