@@ -43,6 +43,32 @@ def svg(chart: alt.TopLevelMixin) -> str:
     return vl_convert.vegalite_to_svg(chart.to_json())
 
 
+def labelled_heatmap(
+    data: pd.DataFrame,
+    title: str,
+    x: alt.X,
+    y: alt.Y,
+    value: str,
+    scale: alt.Scale,
+    size: tuple[int, int],
+    label: str | None = None,
+) -> alt.LayerChart:
+    """A grid of cells coloured by ``value``, labelled with ``label`` (default: the value; blank where missing)."""
+    label = label or value
+    cells = (
+        alt.Chart(data, title=title)
+        .mark_rect()
+        .encode(x=x, y=y, color=alt.Color(f"{value}:Q", scale=scale), tooltip=list(data.columns))
+        .properties(width=size[0], height=size[1])
+    )
+    labels = (
+        cells.mark_text(fontSize=10)
+        .encode(text=f"{label}:Q", color=alt.value("black"))
+        .transform_filter(f"isValid(datum.{label})")
+    )
+    return cells + labels
+
+
 def segment_sizes(con: duckdb.DuckDBPyConnection) -> Section:
     sizes = con.execute(
         """
@@ -101,24 +127,21 @@ def lifecycle_flows(con: duckdb.DuckDBPyConnection) -> Section:
         order by all
         """
     ).df()
-    chart = (
-        alt.Chart(flows, title="Lifecycle moves with this build")
-        .mark_rect()
-        .encode(
-            x=alt.X("to_stage:N", title="to"),
-            y=alt.Y("from_stage:N", title="from"),
-            color=alt.Color("people:Q", scale=alt.Scale(scheme="blues")),
-            tooltip=["from_stage", "to_stage", "people"],
-        )
-        .properties(width=WIDTH // 1.5, height=220)
+    chart = labelled_heatmap(
+        flows,
+        "Lifecycle moves with this build",
+        alt.X("to_stage:N", title="to"),
+        alt.Y("from_stage:N", title="from"),
+        "people",
+        alt.Scale(scheme="blues"),
+        (WIDTH * 2 // 3, 220),
     )
-    labels = chart.mark_text(fontSize=11).encode(text="people:Q", color=alt.value("black"))
     return Section(
         "lifecycle_flows",
         "Flows between lifecycle stages",
         "People who changed lifecycle stage in the latest build, from the stage they had to the one they have "
         "(doc block lifecycle_stages). '(new)': people who had no stage before.",
-        chart + labels,
+        chart,
         flows,
     )
 
@@ -134,24 +157,21 @@ def rfm_grid(con: duckdb.DuckDBPyConnection) -> Section:
         """
     ).df()
     grid["average_monetary"] = grid.average_monetary.astype(float).round(2)
-    chart = (
-        alt.Chart(grid, title="Buyers by recency and frequency score")
-        .mark_rect()
-        .encode(
-            x=alt.X("recency_score:O", title="recency score (5 = most recent)"),
-            y=alt.Y("frequency_score:O", sort="descending", title="frequency score (5 = most frequent)"),
-            color=alt.Color("buyers:Q", scale=alt.Scale(scheme="greens")),
-            tooltip=["recency_score", "frequency_score", "buyers", "average_monetary"],
-        )
-        .properties(width=300, height=300)
+    chart = labelled_heatmap(
+        grid,
+        "Buyers by recency and frequency score",
+        alt.X("recency_score:O", title="recency score (5 = most recent)"),
+        alt.Y("frequency_score:O", sort="descending", title="frequency score (5 = most frequent)"),
+        "buyers",
+        alt.Scale(scheme="greens"),
+        (300, 300),
     )
-    labels = chart.mark_text(fontSize=12).encode(text="buyers:Q", color=alt.value("black"))
     return Section(
         "rfm_grid",
         "The RFM grid",
         "Buyers in each recency x frequency cell (quintile scores, doc block rfm_scoring); the named segments are "
         "groups of these cells (seed rfm_segment_map).",
-        chart + labels,
+        chart,
         grid,
     )
 
@@ -169,28 +189,22 @@ def cluster_profiles(con: duckdb.DuckDBPyConnection) -> Section:
     long = long.join(spread, on="feature")
     long["relative"] = ((long.value - long["mean"]) / long["std"].where(long["std"] > 0)).fillna(0).round(2)
     long["value"] = long.value.round(2)
-    chart = (
-        alt.Chart(long, title="Cluster profiles (feature means, relative to the other clusters)")
-        .mark_rect()
-        .encode(
-            x=alt.X("feature:N", title=None),
-            y=alt.Y("cluster_label:N", title=None),
-            color=alt.Color("relative:Q", scale=alt.Scale(scheme="redblue", domainMid=0, reverse=True)),
-            tooltip=["cluster_label", "cluster_size", "feature", "value"],
-        )
-        .properties(width=WIDTH, height=40 * max(len(centroids), 1))
-    )
-    labels = (
-        chart.mark_text(fontSize=10)
-        .encode(text="value:Q", color=alt.value("black"))
-        .transform_filter("isValid(datum.value)")  # a feature a cluster has no value for stays blank
+    chart = labelled_heatmap(
+        long[["cluster_label", "cluster_size", "feature", "value", "relative"]],
+        "Cluster profiles (feature means, relative to the other clusters)",
+        alt.X("feature:N", title=None),
+        alt.Y("cluster_label:N", title=None),
+        "relative",
+        alt.Scale(scheme="redblue", domainMid=0, reverse=True),
+        (WIDTH, 40 * max(len(centroids), 1)),
+        label="value",
     )
     return Section(
         "cluster_profiles",
         "Cluster profiles",
         "Each behavioural cluster's mean of every clustering feature (the numbers), coloured by how far it sits "
         "above (red) or below (blue) the other clusters (doc block cluster_method).",
-        chart + labels,
+        chart,
         centroids[["cluster_label", "cluster_size", *features]],
     )
 
