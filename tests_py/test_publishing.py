@@ -17,7 +17,7 @@ import pytest
 
 from audience import publish
 from audience.generate import config_with, generate
-from audience.publish import clone_or_copy, manifest_path, remove_empty_partitions
+from audience.publish import clone_or_copy, export_and_tidy, manifest_path, remove_empty_partitions
 from conftest import PROJECT_DIR, dbt_env
 
 QUICK_BUILD = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
@@ -297,3 +297,21 @@ def test_the_working_copy_is_a_clone_where_the_file_system_has_them(
     cloned = tmp_path / "cloned.duckdb"
     assert clone_or_copy(source, cloned) == "clone" and copies == []
     assert cloned.read_bytes() == source.read_bytes()
+
+
+def test_a_report_that_cannot_be_written_does_not_stop_publishing(tmp_path: Path, capsys) -> None:
+    """A warehouse without the marts the report reads (a first build with --select): exports go on, no page."""
+    warehouse = tmp_path / "partial.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema intermediate")
+        con.execute("create table intermediate.int_as_of_date as select date '2026-10-31' as as_of_date")
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "manifest.json").write_text(json.dumps({"nodes": {}}))
+    (target / "run_results.json").write_text(json.dumps({"results": []}))
+    folder = tmp_path / "exports"
+
+    export_and_tidy(folder, warehouse, target / "manifest.json", build_started=0.0)
+
+    assert "the audience report was not written" in capsys.readouterr().err
+    assert folder.is_dir() and not (folder / "audience_report.html").exists()
