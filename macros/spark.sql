@@ -54,8 +54,8 @@
     {{ return(adapter.dispatch('register_raw_files', 'audience_warehouse')()) }}
 {%- endmacro %}
 
+{#- Nothing to run elsewhere: dbt skips a hook whose SQL is empty. -#}
 {% macro default__register_raw_files() -%}
-    select 1
 {%- endmacro %}
 
 {% macro spark__register_raw_files() -%}
