@@ -132,19 +132,6 @@ def test_exports_equal_the_tables(warehouse: Warehouse) -> None:
         assert con.execute(f"select count(*) from activation.{CHANGE_LOG}").fetchall()[0][0] > 0
 
 
-def test_one_list_csv_per_segment_in_import_shape(warehouse: Warehouse) -> None:
-    lists = warehouse.path.parent / "exports" / "segment_list_exports"
-    folders = {p.parent.relative_to(lists).as_posix() for p in lists.rglob("*.csv")}
-    sizes = warehouse.query("select segment_type, segment_key from activation.segment_sizes where contact_count > 0")
-    segments = {f"segment_type={t}/segment_key={k}" for t, k in sizes}
-    assert folders == segments
-    champions = next((lists / "segment_type=rfm" / "segment_key=champions").glob("*.csv"))
-    header = champions.read_text().splitlines()[0].split(",")
-    assert header[:3] == ["email", "first_name", "last_name"]
-    [(n,)] = warehouse.query("select count(*) from activation.segment_memberships where segment_id = 'rfm__champions'")
-    assert len(pd.read_csv(champions)) == n
-
-
 def test_trigger_payloads_follow_their_definitions(warehouse: Warehouse) -> None:
     rows = warehouse.query("select trigger_key, payload from activation.personalization_triggers")
     fired = {key for key, _ in rows}

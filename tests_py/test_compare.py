@@ -76,10 +76,13 @@ def test_json_compares_as_parsed_documents_with_numbers_within_the_tolerance() -
 
 
 def write_export(folder, rows: dict[str, list]) -> None:
-    """A small export folder: a whole CSV and a partitioned Parquet table."""
+    """A small export folder: a whole CSV, a partitioned Parquet table and two list files in a folder."""
     (folder / "lists" / "segment=a").mkdir(parents=True)
     pd.DataFrame(rows).to_csv(folder / "contacts.csv", index=False)
     pd.DataFrame(rows).to_parquet(folder / "lists" / "segment=a" / "data_0.parquet")
+    (folder / "esp_lists" / "klaviyo").mkdir(parents=True)
+    for name in ("rfm-champions", "rfm-lost"):
+        pd.DataFrame(rows).to_csv(folder / "esp_lists" / "klaviyo" / f"{name}.csv", index=False)
 
 
 def test_exports_with_the_same_rows_in_other_files_and_digits_are_the_same(tmp_path) -> None:
@@ -91,12 +94,31 @@ def test_exports_with_the_same_rows_in_other_files_and_digits_are_the_same(tmp_p
     assert export_differences(tmp_path / "left", tmp_path / "right") == {}
 
 
+def test_list_files_compare_each_on_its_own(tmp_path) -> None:
+    """A person moved from one list to another is a difference, though the lists' rows together are the same."""
+    for side in ("left", "right"):
+        write_export(tmp_path / side, {"key": [1, 2], "clv": [10.0, 3.5]})
+    lists = tmp_path / "right" / "esp_lists" / "klaviyo"
+    pd.DataFrame({"key": [1, 2, 1], "clv": [10.0, 3.5, 10.0]}).to_csv(lists / "rfm-champions.csv", index=False)
+    pd.DataFrame({"key": [2], "clv": [3.5]}).to_csv(lists / "rfm-lost.csv", index=False)
+    assert set(export_differences(tmp_path / "left", tmp_path / "right")) == {
+        "esp_lists/klaviyo/rfm-champions.csv",
+        "esp_lists/klaviyo/rfm-lost.csv",
+    }
+
+
 def test_exports_differ_by_a_row_a_column_or_a_file(tmp_path) -> None:
     write_export(tmp_path / "left", {"key": [1, 2], "clv": [10.0, 3.5]})
     write_export(tmp_path / "right", {"key": [1, 2], "clv": [10.0, 3.6]})
     (tmp_path / "right" / "extra.csv").write_text("a\n1\n")
     differences = export_differences(tmp_path / "left", tmp_path / "right")
-    assert set(differences) == {"contacts.csv", "lists/segment=a/*.parquet", "extra.csv"}
+    assert set(differences) == {
+        "contacts.csv",
+        "lists/segment=a/*.parquet",
+        "esp_lists/klaviyo/rfm-champions.csv",
+        "esp_lists/klaviyo/rfm-lost.csv",
+        "extra.csv",
+    }
     assert differences["extra.csv"] == "only on the right"
     write_export(tmp_path / "other", {"key": [1, 2], "value": [10.0, 3.5]})
     assert "columns" in export_differences(tmp_path / "left", tmp_path / "other")["contacts.csv"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import date
 from pathlib import Path
@@ -9,7 +10,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from audience.exports import ExportSpec, export_specs, neutralized, rebuilt_models, write_by_day, write_partitioned
+from audience.exports import (
+    ExportSpec,
+    export_specs,
+    neutralized,
+    rebuilt_models,
+    select_list,
+    split_csv,
+    write_by_day,
+    write_lists,
+)
 from conftest import PROJECT_DIR, run_dbt
 
 FILE_SQL = ("copy ", "glob(", "read_parquet(", "read_csv(")
@@ -43,7 +53,9 @@ def test_the_activation_tables_declare_their_exports(manifest: dict) -> None:
         "personalization_triggers",
         "segment_list_exports",
     }
-    assert specs["segment_list_exports"].partition_by == ("segment_type", "segment_key")
+    lists = specs["segment_list_exports"]
+    assert (lists.lists_by, lists.esp, lists.max_file_bytes) == (("segment_type", "segment_key"), "klaviyo", 45_000_000)
+    assert lists.headers[0] == ("email", "Email")
     changes = specs["segment_membership_changes"]
     assert (changes.by_day, changes.day_column, changes.keep_days) == ("changed_at", "changed_date", 14)
 
@@ -91,29 +103,80 @@ def spec(name: str, **kwargs: object) -> ExportSpec:
     return ExportSpec(unique_id=f"model.p.{name}", name=name, relation=name, formats=("parquet", "csv"), **kwargs)
 
 
-def test_a_partitioned_export_keeps_no_file_of_an_earlier_build(tmp_path: Path) -> None:
-    """A partition that lost its rows, or every partition, leaves no file behind."""
+def list_spec(esp: str, max_file_bytes: int = 10_000) -> ExportSpec:
+    headers = (("email", {"klaviyo": "Email", "mailchimp": "Email Address"}[esp]), ("note", "Note"))
+    return spec("lists", lists_by=("kind", "key"), esp=esp, headers=headers, max_file_bytes=max_file_bytes)
+
+
+def test_a_list_export_keeps_no_file_of_an_earlier_build(tmp_path: Path) -> None:
+    """A list that lost its rows, every list, or another ESP's files: nothing of an earlier build stays."""
     con = duckdb.connect()
-    lists = spec("lists", partition_by=("kind",))
 
-    def export(kinds: list[str]) -> dict[str, int]:
-        con.execute("create or replace table lists (kind varchar, email varchar)")
-        rows = [(kind, f"{n}@x.io") for kind in kinds for n in range({"a": 2, "b": 1}[kind])]
+    def export(keys: list[tuple[str, str]], esp: str = "klaviyo") -> dict[str, list[list[str]]]:
+        con.execute("create or replace table lists (kind varchar, key varchar, email varchar, note varchar)")
+        rows = [(kind, key, f"{n}@x.io", "=1+1") for kind, key in keys for n in range(2)]
         if rows:
-            con.executemany("insert into lists values (?, ?)", rows)
-        write_partitioned(con, lists, tmp_path)
-        counted: dict[str, int] = {}
-        for path in (tmp_path / "lists").rglob("*.*"):
-            reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
-            n = duckdb.sql(f"select count(*) from {reader}('{path}')").fetchall()[0][0]
-            key = path.parent.name + path.suffix
-            counted[key] = counted.get(key, 0) + n
-        return counted
+            con.executemany("insert into lists values (?, ?, ?, ?)", rows)
+        write_lists(con, list_spec(esp), tmp_path)
+        return {
+            path.relative_to(tmp_path / "lists").as_posix(): list(csv.reader(path.open()))
+            for path in (tmp_path / "lists").rglob("*.csv")
+        }
 
-    assert export(["a", "b"]) == {"kind=a.parquet": 2, "kind=a.csv": 2, "kind=b.parquet": 1, "kind=b.csv": 1}
-    assert export(["a"]) == {"kind=a.parquet": 2, "kind=a.csv": 2}
-    # without rows: no file at all (a list sync would otherwise import the last build's lists)
+    # readable file names from both keys (characters a file name should not hold become _)
+    assert export([("rfm", "champions"), ("Trigger", "win back")]) == {
+        "klaviyo/rfm-champions.csv": [["Email", "Note"], ["0@x.io", "'=1+1"], ["1@x.io", "'=1+1"]],
+        "klaviyo/trigger-win_back.csv": [["Email", "Note"], ["0@x.io", "'=1+1"], ["1@x.io", "'=1+1"]],
+    }
+    assert set(export([("rfm", "champions")])) == {"klaviyo/rfm-champions.csv"}
+    assert set(export([("rfm", "champions")], esp="mailchimp")) == {"mailchimp/rfm-champions.csv"}
+    # without rows: no list at all (an ESP import would otherwise load the last build's list)
     assert export([]) == {}
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out, lineterminator="\n").writerows(rows)
+
+
+def test_a_file_over_the_limit_is_split_on_rows_each_part_with_the_header(tmp_path: Path) -> None:
+    header = ["Email", "Note"]
+    # quoted commas, quotes and a line break inside a cell, and text beyond ASCII (bytes, not characters, count)
+    rows = [[f"{n}@x.io", f'line one, "two"\nthree ü{n}'] for n in range(40)]
+    source = tmp_path / "source.csv"
+    write_csv(source, [header, *rows])
+    parts = split_csv(source, tmp_path / "list", 300)
+    assert [p.name for p in parts] == [f"list-part-{n}.csv" for n in range(1, len(parts) + 1)] and len(parts) > 3
+    read = []
+    for part in parts:
+        assert part.stat().st_size <= 300
+        with part.open(newline="", encoding="utf-8") as rows_in:
+            header_read, *part_rows = list(csv.reader(rows_in))
+        assert header_read == header and part_rows
+        read += part_rows
+    assert read == rows and not source.exists()
+
+
+def test_a_file_within_the_limit_keeps_one_name(tmp_path: Path) -> None:
+    source = tmp_path / "source.csv"
+    write_csv(source, [["Email"], ["a@x.io"]])
+    size = source.stat().st_size
+    assert split_csv(source, tmp_path / "list", size) == [tmp_path / "list.csv"]
+    assert (tmp_path / "list.csv").read_text() == "Email\na@x.io\n"
+
+
+def test_csv_timestamps_are_utc_with_an_explicit_zone() -> None:
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'America/New_York'")
+    con.execute(
+        """create table t as select
+            timestamp '2026-03-01 12:00:00' as naive,
+            timestamp '2026-03-01 12:00:00.25' as fraction,
+            timestamptz '2026-03-01 12:00:00+00' as zoned"""
+    )
+    assert con.execute(f"select {select_list(con, 't', 'csv')} from t").fetchall() == [
+        ("2026-03-01T12:00:00Z", "2026-03-01T12:00:00.250000Z", "2026-03-01T12:00:00Z")
+    ]
 
 
 def test_an_export_by_day_writes_changed_days_and_drops_those_that_left(tmp_path: Path) -> None:

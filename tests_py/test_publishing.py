@@ -227,11 +227,11 @@ def test_a_day_leaving_the_change_log_window_leaves_the_export(site: Site) -> No
 
 
 def test_partition_folders_without_rows_are_removed(tmp_path: Path) -> None:
-    lists = tmp_path / "segment_list_exports"
+    lists = tmp_path / "lists"
     champions = lists / "segment_type=rfm" / "segment_key=champions"
     champions.mkdir(parents=True)
     (champions / "data_0.csv").write_text("email\nann@example.org\n")
-    # segments nobody is in any more: the overwrite removed their files, not their folders
+    # partitions without rows any more: an overwrite removed their files, not their folders
     (lists / "segment_type=rfm" / "segment_key=hibernating").mkdir()
     (lists / "segment_type=ltv" / "segment_key=top").mkdir(parents=True)
     changes = tmp_path / "segment_membership_changes"
@@ -244,8 +244,8 @@ def test_partition_folders_without_rows_are_removed(tmp_path: Path) -> None:
     assert remove_empty_partitions(tmp_path) == ["segment_membership_changes/changed_date=2026-10-01"]
     left = {path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*=*")}
     assert left == {
-        "segment_list_exports/segment_type=rfm",
-        "segment_list_exports/segment_type=rfm/segment_key=champions",
+        "lists/segment_type=rfm",
+        "lists/segment_type=rfm/segment_key=champions",
         "segment_membership_changes/changed_date=2026-10-02",
     }
 

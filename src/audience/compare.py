@@ -203,15 +203,17 @@ def frame_differences(left, right, json_columns: tuple[str, ...] = ()) -> tuple[
 
 
 def export_groups(folder: Path) -> dict[str, list[Path]]:
-    """An export folder's files by what holds one table's rows: a whole file, or a folder's files of one format.
+    """An export folder's files by what holds one table's rows: a named file, or a partition's files of one format.
 
-    (The files in a folder are named by the writer's threads, so only their rows compare.)
+    (The files in a partition folder, ``<column>=<value>``, are named by the
+    writer's threads, so only their rows compare; any other file, such as a
+    list file, compares on its own.)
     """
     groups: dict[str, list[Path]] = {}
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             name = path.relative_to(folder)
-            group = str(name) if name.parent == Path(".") else f"{name.parent}/*{path.suffix}"
+            group = f"{name.parent}/*{path.suffix}" if "=" in name.parent.name else str(name)
             groups.setdefault(group, []).append(path)
     return groups
 

@@ -3,11 +3,16 @@
 A model asks for files in its yml, under ``config: meta: export:``::
 
     export: {formats: [parquet, csv]}                          # <model>.parquet, <model>.csv
-    export: {formats: [csv], partition_by: [segment_type, segment_key]}
-                                                               # <model>/segment_type=.../segment_key=.../*.csv
     export: {formats: [parquet, csv], by_day: changed_at, day_column: changed_date,
              keep_days: "{{ var('change_log_export_days') }}"}
                                                                # <model>/changed_date=<day>/*.parquet, *.csv
+    export: {formats: [csv], lists_by: [segment_type, segment_key], esp: klaviyo, max_file_mb: 45}
+                                                               # <model>/klaviyo/<type>-<key>.csv, one per list
+
+A list export writes the columns that name a header for the ESP in their
+``meta: list_headers: {<esp>: <header>}``, in the yml's order, under that
+header, and splits a list larger than ``max_file_mb`` into parts of at most
+that size, each starting with the header row.
 
 ``write_exports`` reads the manifest and run results of a finished dbt run
 and writes the exports of the models that run rebuilt, from the warehouse it
@@ -15,7 +20,8 @@ built; a model it did not rebuild keeps its files. It runs after dbt, from
 ``python -m audience build`` (before the build is published) or ``python -m
 audience export``; plain ``dbt build`` never touches the exports folder.
 
-CSV files get a header row, and a text cell a spreadsheet would run as a
+CSV files get a header row, timestamps as ISO 8601 in UTC with an explicit
+``Z`` (seconds, or microseconds where the value has them), and a text cell a spreadsheet would run as a
 formula (starting with ``= + - @``, a tab or a carriage return) gets a
 leading apostrophe, as OWASP recommends against CSV injection; Parquet keeps
 the true values. A file is written beside its final name and renamed over
@@ -24,6 +30,7 @@ it, so a file another export version links to is replaced, never changed.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -44,10 +51,13 @@ class ExportSpec:
     name: str
     relation: str
     formats: tuple[str, ...]
-    partition_by: tuple[str, ...] = ()
     by_day: str | None = None
     day_column: str | None = None
     keep_days: int | None = None
+    lists_by: tuple[str, ...] = ()
+    esp: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    max_file_bytes: int | None = None
 
     @classmethod
     def from_node(cls, node: dict) -> ExportSpec:
@@ -55,16 +65,35 @@ class ExportSpec:
         by_day = export.get("by_day")
         if by_day and not (export.get("day_column") and export.get("keep_days")):
             raise ValueError(f"{node['name']}: an export by day needs day_column and keep_days")
+        lists_by = tuple(export.get("lists_by", ()))
+        esp = export.get("esp")
+        headers = list_headers(node, esp) if lists_by else ()
+        if lists_by and not (esp and export.get("max_file_mb") and headers):
+            raise ValueError(f"{node['name']}: a list export needs esp, max_file_mb and columns with its headers")
         return cls(
             unique_id=node["unique_id"],
             name=node["alias"],
             relation=f'"{node["schema"]}"."{node["alias"]}"',
             formats=tuple(export.get("formats", ("parquet", "csv"))),
-            partition_by=tuple(export.get("partition_by", ())),
             by_day=by_day,
             day_column=export.get("day_column"),
             keep_days=int(export["keep_days"]) if by_day else None,
+            lists_by=lists_by,
+            esp=esp if lists_by else None,
+            headers=headers,
+            max_file_bytes=round(float(export["max_file_mb"]) * 1_000_000) if lists_by else None,
         )
+
+
+def list_headers(node: dict, esp: str | None) -> tuple[tuple[str, str], ...]:
+    """(column, header) for each column of ``node`` that names a header for ``esp``, in the yml's order."""
+    headers = []
+    for name, column in node["columns"].items():
+        meta = column.get("config", {}).get("meta") or column.get("meta") or {}
+        header = (meta.get("list_headers") or {}).get(esp)
+        if header:
+            headers.append((name, str(header)))
+    return tuple(headers)
 
 
 @dataclass(frozen=True)
@@ -95,20 +124,39 @@ def rebuilt_models(run_results: dict) -> set[str]:
 
 
 def neutralized(column: str) -> str:
-    """SQL for a text column with a leading apostrophe where a spreadsheet would see a formula."""
+    """SQL for a text value with a leading apostrophe where a spreadsheet would see a formula."""
     starts = ", ".join("chr(9)" if c == "\t" else "chr(13)" if c == "\r" else f"'{c}'" for c in FORMULA_STARTS)
-    return f"case when left({column}, 1) in ({starts}) then '''' || {column} else {column} end as {column}"
+    return f"case when left({column}, 1) in ({starts}) then '''' || {column} else {column} end"
 
 
-def select_list(con: duckdb.DuckDBPyConnection, relation: str, file_format: str, keep: tuple[str, ...] = ()) -> str:
-    """Every column; in a CSV, text columns not in ``keep`` (partition keys, which name folders) neutralized."""
+def quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def zoned(column: str, kind: str) -> str:
+    """SQL for a timestamp value as ISO 8601 text in UTC with a ``Z``; microseconds only where it has them."""
+    utc = f"timezone('UTC', {column})" if kind == "TIMESTAMP WITH TIME ZONE" else column
+    return (
+        f"case when microsecond({utc}) % 1000000 = 0 then strftime({utc}, '%Y-%m-%dT%H:%M:%SZ') "
+        f"else strftime({utc}, '%Y-%m-%dT%H:%M:%S.%fZ') end"
+    )
+
+
+def csv_cell(column: str, kind: str) -> str:
+    """SQL for one column's value in a CSV: text neutralized, timestamps zoned, anything else as it is."""
+    if kind == "VARCHAR":
+        return neutralized(column)
+    if kind in ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE"):
+        return zoned(column, kind)
+    return column
+
+
+def select_list(con: duckdb.DuckDBPyConnection, relation: str, file_format: str) -> str:
+    """Every column; in a CSV, each value as ``csv_cell`` writes it."""
     if file_format != "csv":
         return "*"
     columns = con.execute(f"describe select * from {relation}").fetchall()
-    return ", ".join(
-        neutralized(f'"{name}"') if kind == "VARCHAR" and name not in keep else f'"{name}"'
-        for name, kind, *_ in columns
-    )
+    return ", ".join(f"{csv_cell(quoted(name), kind)} as {quoted(name)}" for name, kind, *_ in columns)
 
 
 def copy_options(file_format: str) -> str:
@@ -132,19 +180,96 @@ def write_whole(con: duckdb.DuckDBPyConnection, spec: ExportSpec, folder: Path) 
     return written
 
 
-def write_partitioned(con: duckdb.DuckDBPyConnection, spec: ExportSpec, folder: Path) -> list[str]:
-    """The model as hive-style folders, one per value of the partition columns; no folder of an earlier build stays."""
+def list_file_name(columns: tuple[str, ...]) -> str:
+    """SQL for a list's file name: its key values joined by '-', lower case, other characters as '_'."""
+    joined = " || '-' || ".join(f'"{column}"' for column in columns)
+    return f"regexp_replace(lower({joined}), '[^a-z0-9_-]+', '_', 'g')"
+
+
+def split_csv(source: Path, stem: Path, max_bytes: int) -> list[Path]:
+    """``source`` as ``<stem>.csv``, or as ``<stem>-part-<n>.csv`` files of at most ``max_bytes`` each.
+
+    Every part starts with the header row; rows are never cut (a row longer
+    than the limit on its own would get a part of its own). Records are
+    read and written by a CSV parser, so a quoted line break stays inside
+    its row.
+    """
+    if source.stat().st_size <= max_bytes:
+        whole = stem.with_name(stem.name + ".csv")
+        os.replace(source, whole)
+        return [whole]
+    parts: list[Path] = []
+    with source.open(newline="", encoding="utf-8") as rows_in:
+        reader = csv.reader(rows_in)
+        header = line(next(reader))
+        out = None
+        size = 0
+        for row in reader:
+            text = line(row)
+            if out is None or size + len(text.encode()) > max_bytes:
+                if out is not None:
+                    out.close()
+                parts.append(stem.with_name(f"{stem.name}-part-{len(parts) + 1}.csv"))
+                out = parts[-1].open("w", newline="", encoding="utf-8")
+                out.write(header)
+                size = len(header.encode())
+            out.write(text)
+            size += len(text.encode())
+        if out is not None:
+            out.close()
+    source.unlink()
+    return parts
+
+
+def line(row: list[str]) -> str:
+    """One CSV record, quoted only where needed, ending in a line feed (as DuckDB writes them)."""
+    cells = []
+    for cell in row:
+        needs_quotes = any(c in cell for c in ',"\n\r')
+        cells.append('"' + cell.replace('"', '""') + '"' if needs_quotes else cell)
+    return ",".join(cells) + "\n"
+
+
+def write_lists(con: duckdb.DuckDBPyConnection, spec: ExportSpec, folder: Path) -> list[str]:
+    """One CSV per list (each value of ``lists_by``) under the ESP's headers, split at ``max_file_bytes``.
+
+    Written to ``<model>/<esp>/<key>-<key>.csv``; the model's folder is
+    replaced, so a list nobody is in any more, or another ESP's files, do
+    not stay behind.
+    """
     target = folder / spec.name
     shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    for position, file_format in enumerate(spec.formats):
-        columns = select_list(con, spec.relation, file_format, keep=spec.partition_by)
-        con.execute(
-            f"copy (select {columns} from {spec.relation}) to '{target}' ("
-            f"{copy_options(file_format)}, partition_by ({', '.join(spec.partition_by)})"
-            f"{', overwrite_or_ignore true' if position else ''})"
-        ).fetchall()
-    return [spec.name + "/"]
+    lists = target / spec.esp
+    lists.mkdir(parents=True)
+    staging = target / ".by_list"
+    kinds = dict((name, kind) for name, kind, *_ in con.execute(f"describe select * from {spec.relation}").fetchall())
+    columns = ", ".join(f"{csv_cell(quoted(name), kinds[name])} as {quoted(header)}" for name, header in spec.headers)
+    con.execute(
+        f"copy (select {columns}, {list_file_name(spec.lists_by)} as list_file from {spec.relation}) "
+        f"to '{staging}' ({copy_options('csv')}, partition_by (list_file))"
+    ).fetchall()
+    written = []
+    for partition in sorted(staging.iterdir()) if staging.exists() else []:
+        name = partition.name.split("=", 1)[1]
+        files = sorted(partition.glob("*.csv"))
+        source = files[0] if len(files) == 1 else merge_csv(files, partition / "merged.csv")
+        written += [
+            path.relative_to(folder).as_posix() for path in split_csv(source, lists / name, spec.max_file_bytes)
+        ]
+    shutil.rmtree(staging, ignore_errors=True)
+    return written
+
+
+def merge_csv(files: list[Path], merged: Path) -> Path:
+    """The rows of several CSV files with the same header as one file with one header."""
+    with merged.open("w", newline="", encoding="utf-8") as out:
+        for position, path in enumerate(files):
+            with path.open(newline="", encoding="utf-8") as rows_in:
+                header = rows_in.readline()
+                if position == 0:
+                    out.write(header)
+                shutil.copyfileobj(rows_in, out)
+    return merged
 
 
 def exported_day_rows(folder: Path) -> dict[date, int]:
@@ -235,8 +360,8 @@ def write_specs(
             written, gone = write_by_day(con, spec, folder, as_of_date, full_refresh)
             files += written
             removed += gone
-        elif spec.partition_by:
-            files += write_partitioned(con, spec, folder)
+        elif spec.lists_by:
+            files += write_lists(con, spec, folder)
         else:
             files += write_whole(con, spec, folder)
     return Written(files, removed)

@@ -167,11 +167,10 @@ def rows_in(parquet_files: list[str]) -> int:
 def remove_empty_partitions(folder: Path) -> list[str]:
     """Remove partition folders (``<column>=<value>``) without rows; return those that held empty Parquet files.
 
-    DuckDB cannot delete a folder: the day that leaves the change log's
-    export window is written as empty files, and a segment nobody is in any
-    more keeps the folder whose files COPY's overwrite removed. Folders of
-    either kind go, and so does a folder left empty by that, so the export
-    holds only the days and segments it covers.
+    DuckDB cannot delete a folder: a partition whose rows are gone is left
+    as empty files or as an empty folder (an export version starts as a copy
+    of the one before, so it may hold either). Both go, and so does a folder
+    left empty by that, so the export holds only the partitions it covers.
     """
     removed = []
     for partition in sorted(folder.rglob("*=*"), key=lambda path: len(path.parts), reverse=True):
