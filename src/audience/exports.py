@@ -8,6 +8,7 @@ A model asks for files in its yml, under ``config: meta: export:``::
                                                                # <model>/changed_date=<day>/*.parquet, *.csv
     export: {formats: [csv], lists_by: [segment_type, segment_key], esp: klaviyo, max_file_mb: 45}
                                                                # <model>/klaviyo/<type>-<key>.csv, one per list
+    export: {formats: [parquet], folder: marts}                # marts/<model>.parquet
 
 A list export writes the columns that name a header for the ESP in their
 ``meta: list_headers: {<esp>: <header>}``, in the yml's order, under that
@@ -58,6 +59,7 @@ class ExportSpec:
     esp: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
     max_file_bytes: int | None = None
+    folder: str | None = None
 
     @classmethod
     def from_node(cls, node: dict) -> ExportSpec:
@@ -82,6 +84,7 @@ class ExportSpec:
             esp=esp if lists_by else None,
             headers=headers,
             max_file_bytes=round(float(export["max_file_mb"]) * 1_000_000) if lists_by else None,
+            folder=export.get("folder"),
         )
 
 
@@ -173,10 +176,11 @@ def write_file(con: duckdb.DuckDBPyConnection, query: str, path: Path, file_form
 def write_whole(con: duckdb.DuckDBPyConnection, spec: ExportSpec, folder: Path) -> list[str]:
     written = []
     for file_format in spec.formats:
-        path = folder / f"{spec.name}.{file_format}"
+        path = folder / (spec.folder or "") / f"{spec.name}.{file_format}"
+        path.parent.mkdir(exist_ok=True)
         query = f"select {select_list(con, spec.relation, file_format)} from {spec.relation}"
         write_file(con, query, path, file_format)
-        written.append(path.name)
+        written.append(path.relative_to(folder).as_posix())
     return written
 
 

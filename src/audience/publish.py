@@ -133,28 +133,37 @@ def manifest_path(dbt_args: list[str], environ: Mapping[str, str]) -> Path:
     return Path(target) / "manifest.json"
 
 
-def owned_export_names(manifest: dict) -> set[str]:
-    """Top-level export names the project's models declare.
+def owned_export_names(manifest: dict) -> dict[str, set[str]]:
+    """The export names the project's models declare, by folder ("" for the top level).
 
-    A model with ``meta.export`` owns the entries named after it:
-    ``<model>.parquet``, ``<model>.csv`` and a ``<model>/`` folder of
-    partitions (audience.exports writes nothing else). Disabled models are
-    not in the manifest's nodes.
+    A model with ``meta.export`` owns the entries named after it in its
+    export's folder: ``<model>.parquet``, ``<model>.csv`` and a ``<model>/``
+    folder (audience.exports writes nothing else); a folder is owned at the
+    top level by the models in it. Disabled models are not in the
+    manifest's nodes.
     """
-    return {spec.name for spec in export_specs(manifest)}
+    owned: dict[str, set[str]] = {"": set()}
+    for spec in export_specs(manifest):
+        if spec.folder:
+            owned[""].add(spec.folder)
+        owned.setdefault(spec.folder or "", set()).add(spec.name)
+    return owned
 
 
-def remove_unowned_exports(folder: Path, owned: set[str]) -> list[str]:
-    """Remove the entries of ``folder`` whose name (up to its first dot) no model owns; return their names."""
+def remove_unowned_exports(folder: Path, owned: dict[str, set[str]]) -> list[str]:
+    """Remove the entries whose name (up to its first dot) no model owns in their folder; return their paths."""
     removed = []
-    for entry in sorted(folder.iterdir()):
-        if entry.name.split(".", 1)[0] in owned:
+    for name, names in sorted(owned.items()):
+        if not (folder / name).is_dir():
             continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
-        else:
-            entry.unlink()
-        removed.append(entry.name)
+        for entry in sorted((folder / name).iterdir()):
+            if entry.name.split(".", 1)[0] in names:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed.append(entry.relative_to(folder).as_posix())
     return removed
 
 
@@ -204,7 +213,8 @@ def export_and_tidy(
         write_report(working, folder / REPORT_FILE)
     except duckdb.Error as error:  # a build without some marts (a first build with --select): no report, no halt
         print(f"the audience report was not written: {error}", file=sys.stderr)
-    owned = owned_export_names(json.loads(manifest.read_text())) | {REPORT_FILE.split(".", 1)[0]}
+    owned = owned_export_names(json.loads(manifest.read_text()))
+    owned[""].add(REPORT_FILE.split(".", 1)[0])
     removed = remove_unowned_exports(folder, owned)
     if removed:
         print(f"removed exports no model writes any more: {', '.join(removed)}", file=sys.stderr)
