@@ -41,11 +41,14 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-# Test-only tools (the project's `dev` extra, pinned): only `make test` needs them; and a real browser
-# for the report's test (Debian's chromium, installed when there is none).
+# Test-only tools (the project's `dev` extra, pinned): only `make test` needs them; a real browser
+# for the report's test (Debian's chromium, installed when there is none); and the oldest DuckDB the
+# warehouse file must open in (the drivers BI tools ship), in a folder of its own beside the venv's.
+OLDEST_DUCKDB ?= 1.4.2
 $(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.lock
 	command -v chromium > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	$(BIN)/pip install --quiet -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps --target $(VENV)/duckdb-$(OLDEST_DUCKDB) duckdb==$(OLDEST_DUCKDB)
 	touch $@
 
 data: $(BIN)/.installed
@@ -97,13 +100,13 @@ lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check src tests_py python_models bench
 
 # The dev extra's packages and what only they need; everything else is runtime.
-DEV_ONLY := Lifetimes|autograd|dill|pytest|iniconfig|pluggy|Pygments|ruff
+DEV_ONLY := Lifetimes|autograd|dill|pytest|iniconfig|pluggy|Pygments|ruff|duckdb_engine|SQLAlchemy
 SPARK_ONLY := dbt-spark|delta-spark|py4j|pyspark|sqlparams
 lock: $(BIN)/.spark-installed
 	$(BIN)/pip freeze --exclude-editable | grep -v '^audience-warehouse' > .freeze.tmp
 	{ echo "# Exact versions of what running the project needs, installed by 'make build' (regenerate with 'make lock')."; \
 	  grep -Ev '^($(DEV_ONLY)|$(SPARK_ONLY))==' .freeze.tmp; } > requirements.lock
-	{ echo "# Exact versions of the test-only tools 'make test' adds (pytest, ruff, the lifetimes reference); 'make lock'."; \
+	{ echo "# Exact versions of the test-only tools 'make test' adds (pytest, ruff, the lifetimes reference, Superset's DuckDB driver); 'make lock'."; \
 	  grep -E '^($(DEV_ONLY))==' .freeze.tmp; } > requirements-dev.lock
 	{ head -2 requirements-spark.lock; grep -E '^($(SPARK_ONLY))==' .freeze.tmp; } > .spark.tmp && mv .spark.tmp requirements-spark.lock
 	rm .freeze.tmp
