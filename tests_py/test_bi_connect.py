@@ -3,7 +3,8 @@
 The DuckDB drivers BI tools ship lag behind the newest DuckDB, so the
 warehouse file must open in the oldest DuckDB the README names (installed
 by `make test` beside the venv's own); Superset connects through
-duckdb-engine's SQLAlchemy URL; anything else reads the marts' Parquet files.
+duckdb-engine's SQLAlchemy URL; anything else reads the marts' Parquet files
+(published when AUDIENCE_EXPORT_MARTS is true).
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import sqlalchemy
 
-from conftest import PROJECT_DIR, Warehouse
+from audience.exports import export_specs, write_specs
+from conftest import PROJECT_DIR, Warehouse, run_dbt
 
-MARTS_TABLES = "select table_name from information_schema.tables where table_schema = 'marts' and table_type = 'BASE TABLE'"
+MARTS_TABLES = (
+    "select table_name from information_schema.tables where table_schema = 'marts' and table_type = 'BASE TABLE'"
+)
 
 
 def oldest_duckdb() -> str:
@@ -55,10 +59,17 @@ print(json.dumps({{name: con.execute(f'select count(*) from marts."{{name}}"').f
     assert rows == mart_rows(warehouse) and rows["customers"] > 0
 
 
-def test_every_mart_is_published_as_parquet(warehouse: Warehouse) -> None:
-    folder = warehouse.path.parent / "exports" / "marts"
+def test_every_mart_is_published_as_parquet_when_asked(warehouse: Warehouse, tmp_path: Path) -> None:
+    """Off by default (the session's build published none); with AUDIENCE_EXPORT_MARTS=true, one file per mart."""
+    assert not (warehouse.path.parent / "exports" / "marts").exists()
+    parsed = run_dbt(["parse"], warehouse.raw_dir, warehouse.path, tmp_path / "target", AUDIENCE_EXPORT_MARTS="true")
+    assert parsed.returncode == 0, parsed.stdout[-3000:]
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    marts = [spec for spec in export_specs(manifest) if spec.folder == "marts"]
+    with warehouse.connect() as con:
+        write_specs(con, manifest, marts, tmp_path / "exports", full_refresh=True)
     expected = mart_rows(warehouse)
-    files = {path.stem: path for path in folder.glob("*.parquet")}
+    files = {path.stem: path for path in (tmp_path / "exports" / "marts").glob("*.parquet")}
     assert set(files) == set(expected)
     # read by another engine than the one that wrote them (Arrow's Parquet reader)
     assert {name: pq.read_metadata(path).num_rows for name, path in files.items()} == expected
@@ -68,10 +79,14 @@ def test_every_mart_is_published_as_parquet(warehouse: Warehouse) -> None:
 
 def test_superset_connects_with_the_readmes_sqlalchemy_url(warehouse: Warehouse) -> None:
     """Superset's DuckDB connection is duckdb-engine's SQLAlchemy URL, read-only."""
+    expected = warehouse.query("select count(*) from marts.customers")[0][0]
     engine = sqlalchemy.create_engine(f"duckdb:///{warehouse.path}", connect_args={"read_only": True})
-    with engine.connect() as connection:
-        tables = sqlalchemy.inspect(connection).get_table_names(schema="marts")
-        customers = connection.execute(sqlalchemy.text("select count(*) from marts.customers")).scalar_one()
+    try:
+        with engine.connect() as connection:
+            tables = sqlalchemy.inspect(connection).get_table_names(schema="marts")
+            customers = connection.execute(sqlalchemy.text("select count(*) from marts.customers")).scalar_one()
+    finally:
+        engine.dispose()  # one process may not hold the file under two configurations
     assert {"customers", "customer_segments", "fct_orders", "campaign_performance"} <= set(tables)
-    assert customers == warehouse.query("select count(*) from marts.customers")[0][0] > 0
+    assert customers == expected > 0
     assert "duckdb:///" in (PROJECT_DIR / "README.md").read_text()

@@ -158,9 +158,13 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Engines:
     )
     for day in (DAY_1, DAY_1 + timedelta(days=1)):
         generate(config_with(customers=2000, seed=11, end_date=day.isoformat()), raw)
-        built = run_dbt_and_export(["build", *NO_TESTS], raw, duckdb_file, root / "duckdb_target", duckdb_exports)
+        # both engines' builds of a day stamp the rows they change with the same time
+        build_time = ["--vars", json.dumps({"build_time": f"{day} 06:00:00"})]
+        built = run_dbt_and_export(
+            ["build", *NO_TESTS, *build_time], raw, duckdb_file, root / "duckdb_target", duckdb_exports
+        )
         assert built.returncode == 0, built.stdout[-3000:]
-        run_module(["audience.spark", "build", "--exports", str(spark_exports), *NO_TESTS], spark_env)
+        run_module(["audience.spark", "build", "--exports", str(spark_exports), *NO_TESTS, *build_time], spark_env)
     run_module(["audience.spark", "export", str(root / "spark_tables"), *COMPARED_SCHEMAS], spark_env)
     return Engines(duckdb_file, duckdb_exports, root / "spark_tables", spark_exports, spark_env)
 

@@ -39,12 +39,6 @@ recommended_products as (
 
 ),
 
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
-
 recommendations as (
 
     select
@@ -89,14 +83,11 @@ final as (
         ltv.probability_alive,
         {% for rank in range(1, 4) %}
         recommendations.recommended_product_{{ rank }}_id,
-        recommendations.recommended_product_{{ rank }}_name,
+        recommendations.recommended_product_{{ rank }}_name
+        {{- "," if not loop.last }}
         {% endfor %}
 
-        -- timestamps
-        as_of.as_of_cutoff_at as updated_at
-
     from contacts
-    cross join as_of
     inner join segments
         on contacts.customer_id = segments.customer_id
     inner join rfm
@@ -108,4 +99,4 @@ final as (
 
 )
 
-select * from final
+{{ select_with_change_cursor('final', 'external_id') }}

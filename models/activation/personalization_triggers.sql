@@ -35,8 +35,7 @@ final as (
         firings.trigger_name,
         firings.priority,
         cast(firings.payload as {{ dbt.type_string() }}) as payload,
-        firings.fired_at,
-        as_of.as_of_cutoff_at as updated_at
+        firings.fired_at
 
     from firings
     inner join contacts
@@ -46,4 +45,4 @@ final as (
 
 )
 
-select * from final
+{{ select_with_change_cursor('final', 'personalization_trigger_id') }}

@@ -19,12 +19,6 @@ history as (
 
 ),
 
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
-
 final as (
 
     select
@@ -34,14 +28,12 @@ final as (
         memberships.segment_type,
         memberships.segment_key,
         memberships.segment_name,
-        history.dbt_valid_from as entered_at,
-        as_of.as_of_cutoff_at as updated_at
+        history.dbt_valid_from as entered_at
 
     from memberships
     inner join history
         on memberships.segment_membership_id = history.segment_membership_id
-    cross join as_of
 
 )
 
-select * from final
+{{ select_with_change_cursor('final', 'segment_membership_id') }}

@@ -66,8 +66,7 @@ final as (
         cast(coalesce(current_sizes.contact_count, 0) as {{ dbt.type_bigint() }}) as contact_count,
         cast(coalesce(latest_changes.entered_count, 0) as {{ dbt.type_bigint() }}) as entered_count,
         cast(coalesce(latest_changes.exited_count, 0) as {{ dbt.type_bigint() }}) as exited_count,
-        as_of.as_of_date,
-        as_of.as_of_cutoff_at as updated_at
+        as_of.as_of_date
 
     from current_sizes
     full outer join latest_changes
@@ -76,4 +75,4 @@ final as (
 
 )
 
-select * from final
+{{ select_with_change_cursor('final', 'segment_id') }}

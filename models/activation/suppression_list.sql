@@ -19,12 +19,6 @@ customers as (
 
 ),
 
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
-
 final as (
 
     select
@@ -36,14 +30,12 @@ final as (
         suppressions.has_hard_bounced,
         suppressions.is_unsubscribed,
         suppressions.lacks_required_consent,
-        suppressions.suppressed_at,
-        as_of.as_of_cutoff_at as updated_at
+        suppressions.suppressed_at
 
     from suppressions
     inner join customers
         on suppressions.customer_id = customers.customer_id
-    cross join as_of
 
 )
 
-select * from final
+{{ select_with_change_cursor('final', 'external_id') }}

@@ -8,7 +8,8 @@ A model asks for files in its yml, under ``config: meta: export:``::
                                                                # <model>/changed_date=<day>/*.parquet, *.csv
     export: {formats: [csv], lists_by: [segment_type, segment_key], esp: klaviyo, max_file_mb: 45}
                                                                # <model>/klaviyo/<type>-<key>.csv, one per list
-    export: {formats: [parquet], folder: marts}                # marts/<model>.parquet
+    export: {formats: [parquet], folder: marts, when: "{{ env_var('AUDIENCE_EXPORT_MARTS', 'false') }}"}
+                                                               # marts/<model>.parquet, when it renders true
 
 A list export writes the columns that name a header for the ESP in their
 ``meta: list_headers: {<esp>: <header>}``, in the yml's order, under that
@@ -107,13 +108,17 @@ class Written:
     removed_days: list[str]
 
 
+def declares_export(node: dict) -> bool:
+    """A model with ``meta.export``, unless its ``when`` (rendered by dbt) is false."""
+    export = (node["config"].get("meta") or {}).get("export")
+    if node["resource_type"] != "model" or export is None:
+        return False
+    return str(export.get("when", True)).strip().lower() not in ("false", "0", "none", "")
+
+
 def export_specs(manifest: dict) -> list[ExportSpec]:
     """Every model of the project that declares an export, by name."""
-    nodes = [
-        node
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and (node["config"].get("meta") or {}).get("export") is not None
-    ]
+    nodes = [node for node in manifest["nodes"].values() if declares_export(node)]
     return sorted((ExportSpec.from_node(node) for node in nodes), key=lambda spec: spec.name)
 
 
