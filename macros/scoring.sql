@@ -3,12 +3,14 @@
     1 + floor(n_bins * (rank - 1) / row count), with rank() so that equal
     values always share a score (the score of the first of them). Order
     'desc' gives the highest score to the smallest values (recency).
+    partition_by scores each group of rows on its own (a snapshot date).
 -#}
-{% macro quantile_score(column, order='asc', n_bins=5) -%}
+{% macro quantile_score(column, order='asc', n_bins=5, partition_by=none) -%}
+    {%- set partition = 'partition by ' ~ partition_by ~ ' ' if partition_by else '' -%}
     cast(
         1 + floor(
-            {{ n_bins }} * (rank() over (order by {{ column }} {{ order }}) - 1)
-            / cast(count(*) over () as {{ dbt.type_float() }})
+            {{ n_bins }} * (rank() over ({{ partition }}order by {{ column }} {{ order }}) - 1)
+            / cast(count(*) over ({{ partition | trim }}) as {{ dbt.type_float() }})
         )
         as {{ dbt.type_int() }}
     )

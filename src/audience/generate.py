@@ -143,6 +143,17 @@ class GeneratorConfig:
     variant_b_open_lift: float = 1.10
     variant_b_click_lift: float = 1.15
     web_sessions_per_year: float = 2.5
+    # Purchase intent, the signal a propensity model should find: in the
+    # intent_days before an order a person opens and clicks email more (by
+    # these factors), and this share of orders follows a browsing session
+    # in those days.
+    intent_days: float = 14.0
+    intent_open_lift: float = 1.5
+    intent_click_lift: float = 2.5
+    intent_browse_share: float = 0.5
+    # This share of opens happens in the person's preferred hour of the day
+    # (UTC), the first one after the send; the rest follow the send itself.
+    preferred_hour_open_share: float = 0.6
     anonymous_visitor_share: float = 0.3
     erasure_share: float = 0.002
     # Orders, order lines, email and web events are simulated and landed
@@ -285,6 +296,7 @@ class People:
     location: np.ndarray
     birth_days: np.ndarray
     devices: np.ndarray
+    preferred_hour: np.ndarray
 
     def block(self, start: int, stop: int) -> People:
         """People ``start`` to ``stop - 1``, numbered from 0 (views, not copies)."""
@@ -336,6 +348,8 @@ def simulate_people(cfg: GeneratorConfig, warp: TimeWarp) -> People:
         location=rng.choice(len(location_weights), size=n, p=location_weights / location_weights.sum()),
         birth_days=-(rng.triangular(18.0, 34.0, 82.0, n) * 365.25),
         devices=rng.integers(1, 3, n),
+        # its own stream: adding it left every other draw as it was
+        preferred_hour=np.floor(hour_of_day(stream(cfg.seed, "preferred_hours"), n) * 24).astype(np.int64),
     )
 
 
@@ -503,8 +517,33 @@ class EmailEvents:
     product: np.ndarray
 
 
+class NextOrder:
+    """Each person's next order after a time, by binary search over orders sorted by (person, time)."""
+
+    def __init__(self, orders: Orders) -> None:
+        by_person = np.lexsort((orders.ordered_at, orders.person))
+        self.owner = orders.person[by_person]
+        self.at = orders.ordered_at[by_person]
+        # one sorted key: people number below a few million, times below 10^4 days
+        self.key = self.owner * 1e4 + self.at
+
+    def days_after(self, person: np.ndarray, t: float) -> np.ndarray:
+        """Days from ``t`` to each person's next order at or after it (inf when there is none)."""
+        if len(self.key) == 0:
+            return np.full(len(person), np.inf)
+        pos = np.minimum(np.searchsorted(self.key, person * 1e4 + t), len(self.key) - 1)
+        found = (self.owner[pos] == person) & (self.at[pos] >= t)
+        return np.where(found, self.at[pos] - t, np.inf)
+
+
+def next_preferred_hour(after: np.ndarray, preferred_hour: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A time in the first preferred hour of the day (UTC) that starts after ``after``."""
+    at = np.floor(after) + (preferred_hour + rng.random(len(after))) / 24.0
+    return np.where(at < after, at + 1.0, at)
+
+
 def simulate_email(
-    cfg: GeneratorConfig, people: People, cat: Catalog, rng: np.random.Generator
+    cfg: GeneratorConfig, people: People, orders: Orders, cat: Catalog, rng: np.random.Generator
 ) -> tuple[Campaigns, EmailEvents, np.ndarray]:
     """Send each campaign to a sample of the eligible list, carrying list state forward.
 
@@ -513,10 +552,12 @@ def simulate_email(
     any block of the population (each with its own ``rng``); every block
     gets the same campaigns. Returns the campaigns, the events (people
     numbered as in ``people``) and each person's unsubscribe time (inf when
-    they never unsubscribed).
+    they never unsubscribed). ``orders`` are the block's orders: people open
+    and click more in the days before one (purchase intent).
     """
     plan = schedule_campaigns(cfg)
     n = people.n
+    next_order = NextOrder(orders)
     unsubscribed_at = people.unsubscribed_at.copy()
     bounced_at = np.full(n, np.inf)
     complained_at = np.full(n, np.inf)
@@ -553,12 +594,20 @@ def simulate_email(
         # Engagement fades after a person stops buying or loses interest.
         since_death = np.maximum(t - people.died_at[recipients], 0.0)
         fade = np.exp(-since_death / 75.0) * np.where(people.is_buyer[recipients], 1.0, 0.85)
+        # Purchase intent: more opens and clicks in the days before an order.
+        intent = next_order.days_after(recipients, t) < cfg.intent_days
+        open_lift = open_lift * np.where(intent, cfg.intent_open_lift, 1.0)
+        click_lift = click_lift * np.where(intent, cfg.intent_click_lift, 1.0)
         p_open = np.clip(people.open_propensity[recipients] * fade * open_lift, 0.0, 0.98)
         opened = delivered & (rng.random(k) < p_open)
         clicked = opened & (rng.random(k) < np.clip(people.click_propensity[recipients] * click_lift, 0, 0.95))
         unsub = delivered & (rng.random(k) < 0.0015 + 0.006 * (1.0 - people.open_propensity[recipients]))
         spam = delivered & ~unsub & (rng.random(k) < 0.0003)
-        open_at = sent + rng.exponential(0.3, k)
+        open_at = np.where(
+            rng.random(k) < cfg.preferred_hour_open_share,
+            next_preferred_hour(sent, people.preferred_hour[recipients], rng),
+            sent + rng.exponential(0.3, k),
+        )
         click_at = open_at + rng.exponential(0.005, k)
         extra_opens = np.where(opened, rng.poisson(0.35, k), 0)
         product = choose_products(rng, cat, people.favourite_category[recipients], people.price_taste[recipients])
@@ -647,6 +696,15 @@ def simulate_web(
     n_sessions = rng.poisson(cfg.web_sessions_per_year * people.web_activity * span / 365.0)
     s_person = np.repeat(np.arange(n), n_sessions)
     s_start = np.repeat(window_start, n_sessions) + rng.random(len(s_person)) * np.repeat(span, n_sessions)
+    # Purchase intent: a share of repeat orders follows a browsing session in the days before it.
+    before = orders.ordered_at - rng.uniform(0.5, cfg.intent_days, len(orders.person))
+    browses = (
+        (rng.random(len(orders.person)) < cfg.intent_browse_share)
+        & (before >= window_start[orders.person])
+        & (before < horizon)
+    )
+    s_person = np.concatenate([s_person, orders.person[browses]])
+    s_start = np.concatenate([s_start, before[browses]])
     s_logged = people.has_account[s_person] & (rng.random(len(s_person)) < 0.55)
     s_checkout = np.zeros(len(s_person), bool)
 
@@ -1339,7 +1397,7 @@ class Generator:
 
             rng = block_stream(self.cfg.seed, "email", blk.number)
             campaigns, events, self.unsubscribed_at[blk.start : blk.stop] = simulate_email(
-                self.cfg, blk.people, self.catalog, rng
+                self.cfg, blk.people, orders, self.catalog, rng
             )
             if blk.number == 0:
                 self.write_campaigns(campaigns)

@@ -1,0 +1,376 @@
+{#-
+    One row per customer and propensity snapshot (int_propensity_snapshots)
+    for everyone first seen before the snapshot date: what was known then,
+    and what happened in the label windows after it. Features read only
+    events before the snapshot date (tests/customers/
+    assert_feature_snapshots_read_no_event_at_or_after_the_snapshot.sql);
+    an order counts as a purchase if it was paid or not yet refunded or
+    cancelled then, and anonymous browsing counts for a customer only once
+    the browser had logged in as them. Every comparison is at day grain:
+    a snapshot date is a midnight cut-off. Doc block `propensity_snapshots`.
+-#}
+
+{%- set windows = [30, 90] -%}
+
+with
+
+customers as (
+
+    select customer_key, first_seen_at from {{ ref('customers') }}
+
+),
+
+snapshots as (
+
+    select * from {{ ref('int_propensity_snapshots') }}
+
+),
+
+orders as (
+
+    select
+        customer_key,
+        total_amount,
+        cast(ordered_at as date) as ordered_date,
+        {{ btyd_period_start('cast(ordered_at as date)') }} as period_start,
+        -- the day a refund or cancellation made the order stop counting
+        case when order_status <> 'paid' then cast(status_changed_at as date) end as voided_date
+
+    from {{ ref('fct_orders') }}
+    where customer_key is not null
+
+),
+
+messages as (
+
+    select
+        customer_key,
+        delivered_at,
+        -- a click counts as an open too (opens go untracked when images are blocked)
+        case when clicked_at < opened_at or opened_at is null then clicked_at else opened_at end as opened_at,
+        clicked_at
+
+    from {{ ref('int_email_messages_aggregated') }}
+
+),
+
+sessions as (
+
+    select
+        sessions.started_at,
+        sessions.product_views,
+        sessions.add_to_carts,
+        sessions.logged_in_customer_key,
+        visitors.last_login_customer_key,
+        visitors.last_login_at
+
+    from {{ ref('fct_web_sessions') }} as sessions
+    left join {{ ref('int_web_visitors') }} as visitors
+        on sessions.anonymous_id = visitors.anonymous_id
+
+),
+
+grid as (
+
+    select
+        customers.customer_key,
+        snapshots.snapshot_number,
+        snapshots.snapshot_date,
+        cast(customers.first_seen_at as date) as first_seen_date
+
+    from customers
+    inner join snapshots
+        on customers.first_seen_at < snapshots.snapshot_at
+
+),
+
+-- every engagement signal on the day it happened and the day it could be
+-- attributed to its customer (later for browsing before a first login)
+signals as (
+
+    select
+        customer_key,
+        cast(delivered_at as date) as occurred_date,
+        cast(delivered_at as date) as known_date,
+        1 as deliveries, 0 as opens, 0 as clicks, 0 as web_sessions, 0 as product_views, 0 as add_to_carts
+
+    from messages
+    where delivered_at is not null
+
+    union all
+
+    select
+        customer_key,
+        cast(opened_at as date) as occurred_date,
+        cast(opened_at as date) as known_date,
+        0 as deliveries, 1 as opens, 0 as clicks, 0 as web_sessions, 0 as product_views, 0 as add_to_carts
+
+    from messages
+    where opened_at is not null
+
+    union all
+
+    select
+        customer_key,
+        cast(clicked_at as date) as occurred_date,
+        cast(clicked_at as date) as known_date,
+        0 as deliveries, 0 as opens, 1 as clicks, 0 as web_sessions, 0 as product_views, 0 as add_to_carts
+
+    from messages
+    where clicked_at is not null
+
+    union all
+
+    select
+        coalesce(logged_in_customer_key, last_login_customer_key) as customer_key,
+        cast(started_at as date) as occurred_date,
+        case
+            when logged_in_customer_key is not null then cast(started_at as date)
+            when last_login_at > started_at then cast(last_login_at as date)
+            else cast(started_at as date)
+        end as known_date,
+        0 as deliveries, 0 as opens, 0 as clicks, 1 as web_sessions, product_views, add_to_carts
+
+    from sessions
+    where coalesce(logged_in_customer_key, last_login_customer_key) is not null
+
+),
+
+daily_signals as (
+
+    select
+        customer_key,
+        occurred_date,
+        known_date,
+        sum(deliveries) as deliveries,
+        sum(opens) as opens,
+        sum(clicks) as clicks,
+        sum(web_sessions) as web_sessions,
+        sum(product_views) as product_views,
+        sum(add_to_carts) as add_to_carts
+
+    from signals
+    group by customer_key, occurred_date, known_date
+
+),
+
+-- orders as each snapshot knew them: placed before it, not yet voided
+snapshot_purchases as (
+
+    select
+        orders.customer_key,
+        snapshots.snapshot_number,
+        count(*) as orders,
+        sum(orders.total_amount) as revenue,
+        {%- for days in windows %}
+        count(case when orders.ordered_date >= {{ dbt.dateadd('day', -days, 'snapshots.snapshot_date') }} then 1 end)
+            as orders_{{ days }}d,
+        {%- endfor %}
+        min(orders.ordered_date) as first_purchase_date,
+        max(orders.ordered_date) as last_purchase_date,
+        count(distinct orders.period_start) as purchase_occasions,
+        min(orders.period_start) as first_period_start,
+        max(orders.period_start) as last_period_start
+
+    from orders
+    inner join snapshots
+        on orders.ordered_date < snapshots.snapshot_date
+        and (orders.voided_date is null or orders.voided_date >= snapshots.snapshot_date)
+    group by orders.customer_key, snapshots.snapshot_number
+
+),
+
+snapshot_signals as (
+
+    select
+        daily_signals.customer_key,
+        snapshots.snapshot_number,
+        {%- for days in windows %}
+        {%- for column in ['deliveries', 'opens', 'clicks', 'web_sessions', 'product_views', 'add_to_carts'] %}
+        sum(case when daily_signals.occurred_date >= {{ dbt.dateadd('day', -days, 'snapshots.snapshot_date') }}
+            then daily_signals.{{ column }} else 0 end) as {{ column }}_{{ days }}d,
+        {%- endfor %}
+        {%- endfor %}
+        max(case when daily_signals.opens > 0 then daily_signals.occurred_date end) as last_open_date,
+        max(case when daily_signals.clicks > 0 then daily_signals.occurred_date end) as last_click_date,
+        max(case when daily_signals.web_sessions > 0 then daily_signals.occurred_date end) as last_visit_date,
+        max(case when daily_signals.opens + daily_signals.clicks + daily_signals.product_views
+            + daily_signals.add_to_carts + daily_signals.web_sessions > 0 then daily_signals.occurred_date end)
+            as last_engaged_date
+
+    from daily_signals
+    inner join snapshots
+        on daily_signals.known_date < snapshots.snapshot_date
+        and daily_signals.occurred_date >= cast(snapshots.lookback_start_at as date)
+    group by daily_signals.customer_key, snapshots.snapshot_number
+
+),
+
+-- the lifecycle rule's "silent before the last purchase": the last
+-- engagement before it (an earlier order, or a visit, open or click on an
+-- earlier day or the same day, as the checkout visit before it)
+silence_before_last_purchase as (
+
+    select
+        snapshot_purchases.customer_key,
+        snapshot_purchases.snapshot_number,
+        max(engagement.occurred_date) as engaged_before_last_purchase_date
+
+    from snapshot_purchases
+    inner join snapshots
+        on snapshot_purchases.snapshot_number = snapshots.snapshot_number
+    inner join (
+
+        select customer_key, occurred_date, known_date, false as is_order
+        from daily_signals
+        where opens + clicks + product_views + add_to_carts + web_sessions > 0
+
+        union all
+
+        select customer_key, ordered_date as occurred_date, ordered_date as known_date, true as is_order
+        from orders
+
+    ) as engagement
+        on snapshot_purchases.customer_key = engagement.customer_key
+        and (
+            engagement.occurred_date < snapshot_purchases.last_purchase_date
+            or (not engagement.is_order and engagement.occurred_date = snapshot_purchases.last_purchase_date)
+        )
+        and engagement.known_date < snapshots.snapshot_date
+        and engagement.occurred_date >= cast(snapshots.lookback_start_at as date)
+    group by snapshot_purchases.customer_key, snapshot_purchases.snapshot_number
+
+),
+
+purchase_labels as (
+
+    select
+        orders.customer_key,
+        snapshots.snapshot_number
+
+    from orders
+    inner join snapshots
+        on orders.ordered_date >= snapshots.snapshot_date
+        and orders.ordered_date < cast(snapshots.purchase_window_end_at as date)
+    where snapshots.has_purchase_label
+    group by orders.customer_key, snapshots.snapshot_number
+
+),
+
+engagement_labels as (
+
+    select
+        engagement.customer_key,
+        snapshots.snapshot_number
+
+    from (
+
+        select customer_key, occurred_date
+        from daily_signals
+        where opens + clicks + web_sessions > 0
+
+        union all
+
+        select customer_key, ordered_date as occurred_date
+        from orders
+
+    ) as engagement
+    inner join snapshots
+        on engagement.occurred_date >= snapshots.snapshot_date
+        and engagement.occurred_date < cast(snapshots.engagement_window_end_at as date)
+    where snapshots.has_engagement_label
+    group by engagement.customer_key, snapshots.snapshot_number
+
+),
+
+measured as (
+
+    select
+        grid.customer_key,
+        grid.snapshot_number,
+        grid.snapshot_date,
+        snapshots.is_scoring_snapshot,
+        snapshots.has_purchase_label,
+        snapshots.has_engagement_label,
+        {{ dbt.datediff('grid.first_seen_date', 'grid.snapshot_date', 'day') }} as tenure_days,
+        coalesce(snapshot_purchases.orders, 0) as orders,
+        {%- for days in windows %}
+        coalesce(snapshot_purchases.orders_{{ days }}d, 0) as orders_{{ days }}d,
+        {%- endfor %}
+        coalesce(snapshot_purchases.revenue, 0) as revenue,
+        snapshot_purchases.revenue / snapshot_purchases.orders as average_order_value,
+        {{ dbt.datediff('snapshot_purchases.first_purchase_date', 'grid.snapshot_date', 'day') }}
+            as days_since_first_purchase,
+        {{ dbt.datediff('snapshot_purchases.last_purchase_date', 'grid.snapshot_date', 'day') }}
+            as days_since_last_purchase,
+        {%- for days in windows %}
+        {%- for column in ['deliveries', 'opens', 'clicks', 'web_sessions', 'product_views', 'add_to_carts'] %}
+        coalesce(snapshot_signals.{{ column }}_{{ days }}d, 0) as {{ column }}_{{ days }}d,
+        {%- endfor %}
+        {%- endfor %}
+        {%- for column in ['open', 'click', 'visit'] %}
+        {{ dbt.datediff('snapshot_signals.last_' ~ column ~ '_date', 'grid.snapshot_date', 'day') }}
+            as days_since_last_{{ column }},
+        {%- endfor %}
+        -- as customer_lifecycle counts them: as of the day before the snapshot date
+        {{ dbt.datediff('greatest(coalesce(snapshot_signals.last_engaged_date, grid.first_seen_date), coalesce(snapshot_purchases.last_purchase_date, grid.first_seen_date))', 'grid.snapshot_date', 'day') }} - 1
+            as days_since_last_engagement,
+        {{ dbt.datediff('silence_before_last_purchase.engaged_before_last_purchase_date', 'snapshot_purchases.last_purchase_date', 'day') }}
+            as days_silent_before_last_purchase,
+        snapshot_purchases.purchase_occasions - 1 as btyd_frequency,
+        {{ dbt.datediff('snapshot_purchases.first_period_start', 'snapshot_purchases.last_period_start', 'day') }}
+            / {{ btyd_unit_days() }} as btyd_recency,
+        {{ dbt.datediff('snapshot_purchases.first_period_start', btyd_period_start(dbt.dateadd('day', -1, 'grid.snapshot_date')), 'day') }}
+            / {{ btyd_unit_days() }} as btyd_t,
+        case
+            when snapshots.has_purchase_label then purchase_labels.customer_key is not null
+        end as purchased_in_window,
+        case
+            when snapshots.has_engagement_label then engagement_labels.customer_key is not null
+        end as engaged_in_window
+
+    from grid
+    inner join snapshots
+        on grid.snapshot_number = snapshots.snapshot_number
+    left join snapshot_purchases
+        on grid.customer_key = snapshot_purchases.customer_key
+        and grid.snapshot_number = snapshot_purchases.snapshot_number
+    left join snapshot_signals
+        on grid.customer_key = snapshot_signals.customer_key
+        and grid.snapshot_number = snapshot_signals.snapshot_number
+    left join silence_before_last_purchase
+        on grid.customer_key = silence_before_last_purchase.customer_key
+        and grid.snapshot_number = silence_before_last_purchase.snapshot_number
+    left join purchase_labels
+        on grid.customer_key = purchase_labels.customer_key
+        and grid.snapshot_number = purchase_labels.snapshot_number
+    left join engagement_labels
+        on grid.customer_key = engagement_labels.customer_key
+        and grid.snapshot_number = engagement_labels.snapshot_number
+
+),
+
+final as (
+
+    select
+        measured.*,
+        {{ lifecycle_stage(
+            'orders',
+            'days_since_first_purchase - 1',
+            'days_since_last_purchase - 1',
+            'days_since_last_engagement',
+            'days_silent_before_last_purchase'
+        ) }} as lifecycle_stage,
+        case
+            when orders > 0 then
+                {{ quantile_score('days_since_last_purchase', 'desc', partition_by='snapshot_number, orders > 0') }}
+                + {{ quantile_score('orders', partition_by='snapshot_number, orders > 0') }}
+                + {{ quantile_score('revenue', partition_by='snapshot_number, orders > 0') }}
+            else 0
+        end as rfm_score
+
+    from measured
+
+)
+
+select * from final

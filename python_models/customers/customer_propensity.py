@@ -1,0 +1,16 @@
+"""Purchase probability and churn risk of every customer as of the as-of date, from the chosen models."""
+
+from audience.frames import to_pandas
+from audience.propensity import SNAPSHOT_COLUMNS, PropensitySettings, customer_propensity_table
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    snapshots = to_pandas(
+        dbt.ref("int_customer_feature_snapshots"), list(SNAPSHOT_COLUMNS), order_by=["snapshot_number", "customer_key"]
+    )
+    evaluation = to_pandas(dbt.ref("int_propensity_validation"))
+    settings = PropensitySettings.from_config(dbt.config.get("propensity_settings"))
+    customers = to_pandas(dbt.ref("customers"), ["customer_id", "customer_key"])
+    scores = customer_propensity_table(snapshots, evaluation, settings)
+    return customers.merge(scores, on="customer_key", how="inner", validate="one_to_one")
