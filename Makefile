@@ -83,11 +83,12 @@ test-spark: $(BIN)/.spark-installed
 
 # The real CDNOW log, calibrated on its first 39 weeks as in Fader, Hardie & Lee (2005).
 # The log ships with lifetimes, a dev dependency.
-CDNOW_VARS := {as_of_date: "1997-09-30", earliest_plausible_date: "1990-01-01", zero_amount_orders_are_valid: true, btyd_purchase_period: day, btyd_time_unit: week}
+CDNOW_VARS := {as_of_date: "1997-09-30", earliest_plausible_date: "1990-01-01", zero_amount_orders_are_valid: true, btyd_purchase_period: day, btyd_time_unit: week, propensity_purchase_window_days: 91}
 cdnow: $(BIN)/.dev-installed
 	$(BIN)/python -m audience cdnow --out data/cdnow/raw
 	AUDIENCE_RAW_DIR=data/cdnow/raw AUDIENCE_DUCKDB_PATH=cdnow.duckdb $(BIN)/dbt build --vars '$(CDNOW_VARS)'
 	@$(BIN)/python -c "import duckdb; duckdb.connect('cdnow.duckdb', read_only=True).sql('select model, parameter, round(value, 3) as value, n_customers, round(log_likelihood, 1) as log_likelihood from marts.clv_model_parameters').show()"
+	$(BIN)/python -m audience cdnow-propensity --warehouse cdnow.duckdb --raw data/cdnow/raw
 
 # Scale benchmark (not a test): BENCH_CUSTOMERS=100000 make bench for a quick one.
 BENCH_CUSTOMERS ?= 1000000

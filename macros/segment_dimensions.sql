@@ -11,5 +11,7 @@
         'lifecycle': 'lifecycle_stage',
         'cluster': 'cluster_label',
         'ltv': 'ltv_tier',
+        'purchase_propensity': 'purchase_propensity_tier',
+        'churn_risk': 'churn_risk_tier',
     }) }}
 {%- endmacro %}

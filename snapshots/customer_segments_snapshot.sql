@@ -1,6 +1,6 @@
 {#-
     History of every customer's RFM segment, engagement tier, lifecycle
-    stage, cluster and LTV tier. A new version is recorded when any of them changes; versions are
+    stage, cluster, LTV tier, purchase propensity and churn risk tiers. A new version is recorded when any of them changes; versions are
     dated by the as-of date of the build (not the wall clock, see
     macros/snapshot_get_time.sql), so rebuilding on the same data adds
     nothing. People who asked to be erased lose their whole history (the

@@ -32,6 +32,12 @@ ltv as (
 
 ),
 
+propensity as (
+
+    select customer_id, purchase_propensity_decile, churn_risk_decile from {{ ref('customer_propensity') }}
+
+),
+
 recommended_products as (
 
     select * from {{ ref('int_customer_trigger_products') }}
@@ -81,6 +87,8 @@ final as (
         segments.ltv_tier,
         ltv.predicted_clv,
         ltv.probability_alive,
+        propensity.purchase_propensity_decile,
+        propensity.churn_risk_decile,
         {% for rank in range(1, 4) %}
         recommendations.recommended_product_{{ rank }}_id,
         recommendations.recommended_product_{{ rank }}_name
@@ -94,6 +102,8 @@ final as (
         on contacts.customer_id = rfm.customer_id
     inner join ltv
         on contacts.customer_id = ltv.customer_id
+    inner join propensity
+        on contacts.customer_id = propensity.customer_id
     left join recommendations
         on contacts.customer_id = recommendations.customer_id
 

@@ -35,6 +35,12 @@ ltv as (
 
 ),
 
+propensity as (
+
+    select customer_key, purchase_propensity_decile, churn_risk_decile from {{ ref('customer_propensity') }}
+
+),
+
 as_of as (
 
     select * from {{ ref('int_as_of_date') }}
@@ -51,6 +57,16 @@ final as (
         lifecycle.lifecycle_stage,
         clusters.cluster_label,
         ltv.ltv_tier,
+        case
+            when propensity.purchase_propensity_decile >= {{ var('likely_buyer_min_decile') }} then 'likely_buyer'
+            when propensity.purchase_propensity_decile >= {{ var('possible_buyer_min_decile') }} then 'possible_buyer'
+            else 'unlikely_buyer'
+        end as purchase_propensity_tier,
+        case
+            when propensity.churn_risk_decile >= {{ var('churn_risk_high_min_decile') }} then 'high'
+            when propensity.churn_risk_decile >= {{ var('churn_risk_medium_min_decile') }} then 'medium'
+            else 'low'
+        end as churn_risk_tier,
         as_of.as_of_date,
         as_of.as_of_at
 
@@ -63,6 +79,8 @@ final as (
         on rfm.customer_key = clusters.customer_key
     inner join ltv
         on rfm.customer_key = ltv.customer_key
+    inner join propensity
+        on rfm.customer_key = propensity.customer_key
     cross join as_of
 
 )

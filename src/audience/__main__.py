@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from audience.cdnow import load_cdnow
+from audience.cdnow import load_cdnow, propensity_holdout_check
 from audience.exports import write_exports
 from audience.generate import config_with, generate
 from audience.hostile import append_hostile_day, hostile_load_time
@@ -42,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     cdnow = commands.add_parser("cdnow", help="write the real CDNOW transaction log (from lifetimes) as raw tables")
     cdnow.add_argument("--sample", choices=["sample", "master"], default="sample", help="1/10th sample or all")
     cdnow.add_argument("--out", type=Path, default=Path("data/cdnow/raw"), help="output folder")
+    holdout = commands.add_parser(
+        "cdnow-propensity",
+        help="ROC AUC of buying again in CDNOW's 13-week holdout: customer_propensity vs BG/NBD",
+        description="Reads a warehouse built on CDNOW as of 1997-09-30 with a 91-day purchase window (make cdnow).",
+    )
+    holdout.add_argument("--warehouse", type=Path, default=Path("cdnow.duckdb"), help="the CDNOW warehouse")
+    holdout.add_argument("--raw", type=Path, default=Path("data/cdnow/raw"), help="its raw tables")
     commands.add_parser(
         "build",
         help="dbt build into a working copy; publish the warehouse and exports only if it succeeds",
@@ -106,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "cdnow":
         counts = load_cdnow(args.out, args.sample)
         print(json.dumps(counts, indent=2))
+    if args.command == "cdnow-propensity":
+        print(propensity_holdout_check(args.warehouse, args.raw).to_string(index=False))
     return 0
 
 

@@ -101,3 +101,70 @@ def load_cdnow(out_dir: Path, sample: str = "sample", source: Path | None = None
         con.execute(f"copy ({query}) to '{path}' (format parquet)").fetchall()
         counts[table] = con.execute(f"select count(*) from '{path}'").fetchall()[0][0]
     return counts
+
+
+HOLDOUT_END = "1997-12-30"  # 13 weeks after the calibration end
+
+
+def propensity_holdout_check(warehouse: Path, raw_dir: Path, weeks: float = 13.0) -> pd.DataFrame:
+    """ROC AUC of "buys again in the 13 weeks after 1997-09-30", on the real CDNOW holdout.
+
+    The warehouse is built as of the calibration end with a purchase window
+    of 13 weeks (``make cdnow``). Compares customer_propensity's purchase
+    probability with BG/NBD's P(alive) and expected purchases over the same
+    13 weeks (clv_model_parameters, fitted on the calibration period), all
+    scored from what was known at the calibration end.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    from audience.clv import BgNbdParams, bgnbd_expected_purchases
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    scores = con.execute(
+        f"""
+        with repeat_buyers as (
+            select distinct lower(email) as email
+            from read_parquet('{raw_dir / 'shop_orders.parquet'}')
+            where cast(ordered_at as timestamp) > timestamp '{CALIBRATION_END} 23:59:59'
+                and cast(ordered_at as date) <= date '{HOLDOUT_END}'
+        )
+        select
+            propensity.purchase_probability,
+            ltv.probability_alive,
+            rfm.btyd_frequency,
+            rfm.btyd_recency,
+            rfm.btyd_t,
+            repeat_buyers.email is not null as bought_again
+        from marts.customer_propensity as propensity
+        inner join marts.customers as customers on propensity.customer_key = customers.customer_key
+        inner join marts.customer_ltv as ltv on propensity.customer_key = ltv.customer_key
+        inner join marts.customer_rfm as rfm on propensity.customer_key = rfm.customer_key
+        left join repeat_buyers on customers.email = repeat_buyers.email
+        """
+    ).df()
+    parameters = con.execute(
+        "select parameter, value from marts.clv_model_parameters where model = 'bg_nbd'"
+    ).df()
+    model = con.execute(
+        "select distinct purchase_model_version from marts.customer_propensity"
+    ).fetchone()[0]
+    con.close()
+    params = BgNbdParams(**dict(zip(parameters.parameter, parameters.value, strict=True)))
+    expected = bgnbd_expected_purchases(params, weeks, scores.btyd_frequency, scores.btyd_recency, scores.btyd_t)
+    label = scores.bought_again.to_numpy()
+    rows = [
+        (f"customer_propensity ({model})", scores.purchase_probability),
+        ("BG/NBD P(alive)", scores.probability_alive),
+        ("BG/NBD expected purchases (13 weeks)", expected),
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "score": name,
+                "roc_auc": float(roc_auc_score(label, values)),
+                "customers": len(label),
+                "bought_again": int(label.sum()),
+            }
+            for name, values in rows
+        ]
+    )

@@ -11,11 +11,13 @@
 {%- set number_facts = [
     'days_until_birthday', 'age_years', 'days_since_last_open', 'emails_delivered_90d',
     'abandoned_cart_age_hours', 'days_since_last_purchase', 'purchases', 'predicted_clv',
-    'probability_alive', 'behavioral_score',
+    'probability_alive', 'behavioral_score', 'purchase_probability', 'purchase_propensity_decile', 'churn_risk',
+    'churn_risk_decile',
 ] -%}
 {%- set text_facts = [
     'email_consent_status', 'country_code', 'region', 'rfm_segment', 'engagement_tier',
-    'lifecycle_stage', 'ltv_tier', 'cluster_label', 'last_purchase_category', 'complementary_category',
+    'lifecycle_stage', 'ltv_tier', 'cluster_label', 'purchase_propensity_tier', 'churn_risk_tier',
+    'last_purchase_category', 'complementary_category',
 ] -%}
 
 with
@@ -84,6 +86,12 @@ ltv as (
 
 ),
 
+propensity as (
+
+    select * from {{ ref('customer_propensity') }}
+
+),
+
 shopping_signals as (
 
     select * from {{ ref('int_customer_shopping_signals') }}
@@ -149,6 +157,10 @@ wide as (
         ltv.predicted_clv,
         ltv.probability_alive,
         engagement.behavioral_score,
+        propensity.purchase_probability,
+        propensity.purchase_propensity_decile,
+        propensity.churn_risk,
+        propensity.churn_risk_decile,
         contacts.email_consent_status,
         contacts.country_code,
         contacts.region,
@@ -157,6 +169,8 @@ wide as (
         segments.lifecycle_stage,
         segments.ltv_tier,
         segments.cluster_label,
+        segments.purchase_propensity_tier,
+        segments.churn_risk_tier,
         shopping_signals.last_purchase_category,
         shopping_signals.complementary_category
 
@@ -170,6 +184,8 @@ wide as (
         on contacts.customer_key = lifecycle.customer_key
     inner join ltv
         on contacts.customer_key = ltv.customer_key
+    inner join propensity
+        on contacts.customer_key = propensity.customer_key
     left join shopping_signals
         on contacts.customer_key = shopping_signals.customer_key
 
