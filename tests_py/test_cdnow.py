@@ -48,13 +48,26 @@ def test_propensity_on_the_cdnow_holdout(cdnow: Path) -> None:
     """Buying again in the 13 weeks after the calibration end, scored from what was known at it.
 
     Most CDNOW customers never buy again, so the repeat buyers are a
-    minority. Every score must rank far better than chance; which one wins
-    is reported in the README, not asserted.
+    minority. The propensity model and BG/NBD's expected purchases must rank
+    far better than chance; which wins is reported in the README, not
+    asserted. BG/NBD's P(alive) is 1 for everyone without a repeat purchase
+    (a drop-out can only follow a purchase), so it ranks the one-time buyers
+    first and is worse than chance here: that is the model, not a bug.
     """
     result = propensity_holdout_check(cdnow, cdnow.parent / "raw").set_index("score")
     assert (result.customers == 2357).all()
     assert result.bought_again.nunique() == 1 and 0 < result.bought_again.iloc[0] < 2357 / 2
-    assert (result.roc_auc > 0.7).all(), result
+    model = [name for name in result.index if name.startswith("customer_propensity")]
+    assert len(model) == 1 and result.roc_auc[model[0]] > 0.7, result.roc_auc
+    assert result.roc_auc["BG/NBD expected purchases (13 weeks)"] > 0.7, result.roc_auc
+    one_timers = query(
+        cdnow,
+        """select min(ltv.probability_alive) from marts.customer_ltv as ltv
+           inner join marts.customer_rfm as rfm on ltv.customer_key = rfm.customer_key
+           where rfm.btyd_frequency = 0""",
+    )
+    assert one_timers.iloc[0, 0] == pytest.approx(1.0)
+    assert result.roc_auc["BG/NBD P(alive)"] < 0.5
 
 
 def query(warehouse: Path, sql: str) -> pd.DataFrame:

@@ -38,6 +38,12 @@ propensity as (
 
 ),
 
+send_hours as (
+
+    select customer_id, best_send_hour from {{ ref('customer_send_hours') }}
+
+),
+
 recommended_products as (
 
     select * from {{ ref('int_customer_trigger_products') }}
@@ -89,6 +95,7 @@ final as (
         ltv.probability_alive,
         propensity.purchase_propensity_decile,
         propensity.churn_risk_decile,
+        send_hours.best_send_hour,
         {% for rank in range(1, 4) %}
         recommendations.recommended_product_{{ rank }}_id,
         recommendations.recommended_product_{{ rank }}_name
@@ -104,6 +111,8 @@ final as (
         on contacts.customer_id = ltv.customer_id
     inner join propensity
         on contacts.customer_id = propensity.customer_id
+    inner join send_hours
+        on contacts.customer_id = send_hours.customer_id
     left join recommendations
         on contacts.customer_id = recommendations.customer_id
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
@@ -138,18 +139,35 @@ class PropensitySettings:
 # ------------------------------------------------------------------ candidates
 
 
+class DropEmptyColumns(TransformerMixin, BaseEstimator):
+    """Drops the columns that are missing on every training row (a shop with no email or web data).
+
+    They carry nothing, and scikit-learn's histogram binning fails on them.
+    """
+
+    def fit(self, X, y=None):  # noqa: N803 - scikit-learn's names
+        self.keep_ = ~np.all(np.isnan(np.asarray(X, dtype="float64")), axis=0)
+        return self
+
+    def transform(self, X):  # noqa: N803
+        return np.asarray(X, dtype="float64")[:, self.keep_]
+
+
 def candidate_model(name: str, seed: int):
     """An unfitted scikit-learn classifier: the project's two candidates."""
     if name == "gradient_boosting":
         # NaN (no purchase yet, no open in the window) is a value of its own to the trees
-        return HistGradientBoostingClassifier(
-            learning_rate=0.1,
-            max_iter=100,
-            max_leaf_nodes=31,
-            min_samples_leaf=100,
-            l2_regularization=1.0,
-            early_stopping=False,
-            random_state=seed,
+        return make_pipeline(
+            DropEmptyColumns(),
+            HistGradientBoostingClassifier(
+                learning_rate=0.1,
+                max_iter=100,
+                max_leaf_nodes=31,
+                min_samples_leaf=100,
+                l2_regularization=1.0,
+                early_stopping=False,
+                random_state=seed,
+            ),
         )
     if name == "logistic_regression":
         skewed = [i for i, f in enumerate(FEATURES) if f in SKEWED]
@@ -159,6 +177,7 @@ def candidate_model(name: str, seed: int):
         )
         return make_pipeline(
             log_skewed,
+            DropEmptyColumns(),
             SimpleImputer(strategy="median", add_indicator=True),
             StandardScaler(),
             LogisticRegression(C=1.0, max_iter=2000),

@@ -5,8 +5,8 @@
     events before the snapshot date (tests/customers/
     assert_feature_snapshots_read_no_event_at_or_after_the_snapshot.sql);
     an order counts as a purchase if it was paid or not yet refunded or
-    cancelled then, and anonymous browsing counts for a customer only once
-    the browser had logged in as them. Every comparison is at day grain:
+    cancelled then, and browsing counts when the person was logged in. Every
+    comparison is at day grain:
     a snapshot date is a midnight cut-off. Doc block `propensity_snapshots`.
 -#}
 
@@ -56,17 +56,17 @@ messages as (
 
 sessions as (
 
+    -- logged-in sessions only: linking a browser's anonymous sessions to a
+    -- person uses its latest login, which a later login can change, and a
+    -- snapshot's features must not move when later events arrive
     select
-        sessions.started_at,
-        sessions.product_views,
-        sessions.add_to_carts,
-        sessions.logged_in_customer_key,
-        visitors.last_login_customer_key,
-        visitors.last_login_at
+        logged_in_customer_key as customer_key,
+        started_at,
+        product_views,
+        add_to_carts
 
-    from {{ ref('fct_web_sessions') }} as sessions
-    left join {{ ref('int_web_visitors') }} as visitors
-        on sessions.anonymous_id = visitors.anonymous_id
+    from {{ ref('fct_web_sessions') }}
+    where logged_in_customer_key is not null
 
 ),
 
@@ -84,14 +84,12 @@ grid as (
 
 ),
 
--- every engagement signal on the day it happened and the day it could be
--- attributed to its customer (later for browsing before a first login)
+-- every engagement signal on the day it happened
 signals as (
 
     select
         customer_key,
         cast(delivered_at as date) as occurred_date,
-        cast(delivered_at as date) as known_date,
         1 as deliveries, 0 as opens, 0 as clicks, 0 as web_sessions, 0 as product_views, 0 as add_to_carts
 
     from messages
@@ -102,7 +100,6 @@ signals as (
     select
         customer_key,
         cast(opened_at as date) as occurred_date,
-        cast(opened_at as date) as known_date,
         0 as deliveries, 1 as opens, 0 as clicks, 0 as web_sessions, 0 as product_views, 0 as add_to_carts
 
     from messages
@@ -113,7 +110,6 @@ signals as (
     select
         customer_key,
         cast(clicked_at as date) as occurred_date,
-        cast(clicked_at as date) as known_date,
         0 as deliveries, 0 as opens, 1 as clicks, 0 as web_sessions, 0 as product_views, 0 as add_to_carts
 
     from messages
@@ -122,17 +118,11 @@ signals as (
     union all
 
     select
-        coalesce(logged_in_customer_key, last_login_customer_key) as customer_key,
+        customer_key,
         cast(started_at as date) as occurred_date,
-        case
-            when logged_in_customer_key is not null then cast(started_at as date)
-            when last_login_at > started_at then cast(last_login_at as date)
-            else cast(started_at as date)
-        end as known_date,
         0 as deliveries, 0 as opens, 0 as clicks, 1 as web_sessions, product_views, add_to_carts
 
     from sessions
-    where coalesce(logged_in_customer_key, last_login_customer_key) is not null
 
 ),
 
@@ -141,7 +131,6 @@ daily_signals as (
     select
         customer_key,
         occurred_date,
-        known_date,
         sum(deliveries) as deliveries,
         sum(opens) as opens,
         sum(clicks) as clicks,
@@ -150,7 +139,7 @@ daily_signals as (
         sum(add_to_carts) as add_to_carts
 
     from signals
-    group by customer_key, occurred_date, known_date
+    group by customer_key, occurred_date
 
 ),
 
@@ -200,7 +189,7 @@ snapshot_signals as (
 
     from daily_signals
     inner join snapshots
-        on daily_signals.known_date < snapshots.snapshot_date
+        on daily_signals.occurred_date < snapshots.snapshot_date
         and daily_signals.occurred_date >= cast(snapshots.lookback_start_at as date)
     group by daily_signals.customer_key, snapshots.snapshot_number
 
@@ -221,13 +210,13 @@ silence_before_last_purchase as (
         on snapshot_purchases.snapshot_number = snapshots.snapshot_number
     inner join (
 
-        select customer_key, occurred_date, known_date, false as is_order
+        select customer_key, occurred_date, false as is_order
         from daily_signals
         where opens + clicks + product_views + add_to_carts + web_sessions > 0
 
         union all
 
-        select customer_key, ordered_date as occurred_date, ordered_date as known_date, true as is_order
+        select customer_key, ordered_date as occurred_date, true as is_order
         from orders
 
     ) as engagement
@@ -236,7 +225,7 @@ silence_before_last_purchase as (
             engagement.occurred_date < snapshot_purchases.last_purchase_date
             or (not engagement.is_order and engagement.occurred_date = snapshot_purchases.last_purchase_date)
         )
-        and engagement.known_date < snapshots.snapshot_date
+        and engagement.occurred_date < snapshots.snapshot_date
         and engagement.occurred_date >= cast(snapshots.lookback_start_at as date)
     group by snapshot_purchases.customer_key, snapshot_purchases.snapshot_number
 
