@@ -14,6 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from test_dbt_build import make_default
 
 from audience.generate import GeneratorConfig, TimeWarp, config_with, generate, simulate_people
 from audience.propensity import (
@@ -29,10 +30,14 @@ from audience.propensity import (
     validation_table,
 )
 from conftest import run_dbt
-from test_dbt_build import make_default
 
 NO_TESTS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
-PROPENSITY = ["+propensity_model_evaluation", "+propensity_feature_importance", "+customer_segments", "+customer_send_hours"]
+PROPENSITY = [
+    "+propensity_model_evaluation",
+    "+propensity_feature_importance",
+    "+customer_segments",
+    "+customer_send_hours",
+]
 FEATURE_SNAPSHOTS = "intermediate.int_customer_feature_snapshots"
 LABELS = ("purchased_in_window", "engaged_in_window")
 
@@ -74,7 +79,7 @@ def test_the_chosen_model_beats_every_baseline_by_more_than_its_standard_error(s
         margin = best.roc_auc - baselines.roc_auc.max()
         assert margin > best.roc_auc_se, f"{target}: AUC {best.roc_auc:.4f} vs baselines\n{baselines.roc_auc}"
         # the same slice for everyone, with both outcomes in it
-        assert rows.validation_rows.nunique() == 1 and 0 < rows.positive_rate.iloc[0] < 1
+        assert (rows.validation_rows == rows.validation_rows.iloc[0]).all() and 0 < rows.positive_rate.iloc[0] < 1
 
 
 def test_every_customer_is_scored_with_calibrated_probabilities_and_deciles(site: Path) -> None:
@@ -103,20 +108,22 @@ def test_a_rebuild_gives_the_same_scores(site: Path) -> None:
     fits = ["int_propensity_validation", "customer_propensity"]
     result = run_dbt(["run", "--select", *fits], site / "raw", again, site / "target-again")
     assert result.returncode == 0, result.stdout[-3000:]
-    for table, key in (("intermediate.int_propensity_validation", "target, candidate, measure, position, label"),
-                       ("marts.customer_propensity", "customer_key")):
+    for table, key in (
+        ("intermediate.int_propensity_validation", "target, candidate, measure, position, label"),
+        ("marts.customer_propensity", "customer_key"),
+    ):
         first = query(site / "a.duckdb", f"select * from {table} order by {key}")
         second = query(again, f"select * from {table} order by {key}")
         pd.testing.assert_frame_equal(first, second)
 
 
-TIER_SHARES = '''
+TIER_SHARES = """
     select
         avg(case when purchase_propensity_tier = 'likely_buyer' then 1.0 else 0 end) as likely,
         avg(case when purchase_propensity_tier = 'possible_buyer' then 1.0 else 0 end) as possible,
         avg(case when churn_risk_tier = 'high' then 1.0 else 0 end) as high_risk
     from marts.customer_segments
-'''
+"""
 
 
 def test_propensity_segments_follow_the_decile_vars(site: Path) -> None:
@@ -128,7 +135,10 @@ def test_propensity_segments_follow_the_decile_vars(site: Path) -> None:
     changed.write_bytes((site / "a.duckdb").read_bytes())
     tiers = {"likely_buyer_min_decile": 10, "possible_buyer_min_decile": 8, "churn_risk_high_min_decile": 7}
     result = run_dbt(
-        ["run", "--select", "customer_segments", "--vars", json.dumps(tiers)], site / "raw", changed, site / "target-tiers"
+        ["run", "--select", "customer_segments", "--vars", json.dumps(tiers)],
+        site / "raw",
+        changed,
+        site / "target-tiers",
     )
     assert result.returncode == 0, result.stdout[-3000:]
     shares = query(changed, TIER_SHARES).iloc[0]
@@ -175,7 +185,8 @@ def test_the_best_send_hour_recovers_the_hour_people_prefer(site: Path, config: 
     assert agreement[1] < agreement[5] < agreement[10]
     # no engagement: the population's peak hour
     silent = hours[hours.engaged_messages == 0]
-    assert len(silent) > 0 and (silent.send_hour_source == "population").all() and silent.best_send_hour.nunique() == 1
+    assert len(silent) > 0 and (silent.send_hour_source == "population").all()
+    assert (silent.best_send_hour == silent.best_send_hour.iloc[0]).all()
 
 
 # ------------------------------------------------------------------ no look-ahead
@@ -198,7 +209,8 @@ def inject_events_at(raw: Path, out: Path, at: datetime, emails: list[str]) -> N
     new_orders = " union all ".join(
         f"""select * replace (
                 order_id + {900_000_000 + 100_000 * n} as order_id, '{shop_time(t)}' as ordered_at,
-                '{shop_time(t)}' as updated_at, 'paid' as status, cast('{t + timedelta(hours=2)}' as timestamp) as _loaded_at)
+                '{shop_time(t)}' as updated_at, 'paid' as status,
+                cast('{t + timedelta(hours=2)}' as timestamp) as _loaded_at)
             from (select * from read_parquet('{orders}') where lower(trim(email)) in ({people})
                   qualify row_number() over (partition by email order by ordered_at desc) = 1)"""
         for n, t in enumerate(later)
@@ -207,19 +219,21 @@ def inject_events_at(raw: Path, out: Path, at: datetime, emails: list[str]) -> N
     # an open of a delivered message nobody opened or clicked: its first open is then the injected one
     unopened = f"""select * from read_parquet('{events}') as e
         where lower(trim(email)) in ({people}) and event_type = 'delivered'
-            and not exists (select 1 from read_parquet('{events}') as o
-                            where o.email = e.email and o.campaign_id = e.campaign_id and o.event_type in ('open', 'click'))
+            and not exists (
+                select 1 from read_parquet('{events}') as o
+                where o.email = e.email and o.campaign_id = e.campaign_id and o.event_type in ('open', 'click'))
         qualify row_number() over (partition by email order by occurred_at desc) = 1"""
     new_events = " union all ".join(
         f"""select * replace ('inj_{n}_' || event_id as event_id, '{kind}' as event_type,
-                '{t.strftime('%Y-%m-%dT%H:%M:%SZ')}' as occurred_at, cast('{t + timedelta(hours=2)}' as timestamp) as _loaded_at)
+                '{t.strftime("%Y-%m-%dT%H:%M:%SZ")}' as occurred_at,
+                cast('{t + timedelta(hours=2)}' as timestamp) as _loaded_at)
             from ({unopened})"""
         for n, (kind, t) in enumerate([("open", later[0]), ("click", later[1])])
     )
     con.execute(f"copy (select * from read_parquet('{events}') union all {new_events}) to '{out / events.name}'")
     new_web = " union all ".join(
         f"""select * replace ('inj_{n}_' || event_id as event_id, 'inj_{n}_' || session_id as session_id,
-                'product_view' as event_type, '{t.strftime('%Y-%m-%dT%H:%M:%S.000Z')}' as occurred_at,
+                'product_view' as event_type, '{t.strftime("%Y-%m-%dT%H:%M:%S.000Z")}' as occurred_at,
                 cast('{t + timedelta(hours=2)}' as timestamp) as _loaded_at)
             from (select * from read_parquet('{web}') where lower(trim(email)) in ({people})
                   qualify row_number() over (partition by email order by occurred_at desc) = 1)"""
@@ -244,7 +258,14 @@ def test_no_feature_reads_an_event_at_or_after_its_snapshot_date(site: Path) -> 
     assert len(emails) == 40
     inject_events_at(site / "raw", site / "raw-injected", cut, emails)
     result = run_dbt(
-        ["build", "--select", "+int_customer_feature_snapshots", *NO_TESTS, "--vars", json.dumps({"as_of_date": str(as_of)})],
+        [
+            "build",
+            "--select",
+            "+int_customer_feature_snapshots",
+            *NO_TESTS,
+            "--vars",
+            json.dumps({"as_of_date": str(as_of)}),
+        ],
         site / "raw-injected",
         site / "injected.duckdb",
         site / "target-injected",
@@ -252,16 +273,23 @@ def test_no_feature_reads_an_event_at_or_after_its_snapshot_date(site: Path) -> 
     assert result.returncode == 0, result.stdout[-3000:]
 
     columns = [c for c in SNAPSHOT_COLUMNS if c not in LABELS]
-    select = f"select {', '.join(columns)}, {', '.join(LABELS)} from {FEATURE_SNAPSHOTS} order by snapshot_number, customer_key"
+    select = (
+        f"select {', '.join(columns)}, {', '.join(LABELS)} from {FEATURE_SNAPSHOTS} "
+        "order by snapshot_number, customer_key"
+    )
     before = query(site / "a.duckdb", select)
     after = query(site / "injected.duckdb", select)
-    keys = query(site / "a.duckdb", f"select customer_key from marts.customers where email in ({', '.join(repr(e) for e in emails)})")
+    keys = query(
+        site / "a.duckdb",
+        f"select customer_key from marts.customers where email in ({', '.join(repr(e) for e in emails)})",
+    )
     injected = after.customer_key.isin(keys.customer_key)
 
     # snapshot 1 (the injected midnight) and every earlier one: no feature moved
     old = before.snapshot_number >= 1
     pd.testing.assert_frame_equal(
-        before.loc[old, columns].reset_index(drop=True), after.loc[after.snapshot_number >= 1, columns].reset_index(drop=True)
+        before.loc[old, columns].reset_index(drop=True),
+        after.loc[after.snapshot_number >= 1, columns].reset_index(drop=True),
     )
     # ... while the snapshot after the events sees them, and snapshot 1's labels record them
     now_before = before[(before.snapshot_number == 0)].set_index("customer_key")

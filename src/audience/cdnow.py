@@ -124,7 +124,7 @@ def propensity_holdout_check(warehouse: Path, raw_dir: Path, weeks: float = 13.0
         f"""
         with repeat_buyers as (
             select distinct lower(email) as email
-            from read_parquet('{raw_dir / 'shop_orders.parquet'}')
+            from read_parquet('{raw_dir / "shop_orders.parquet"}')
             where cast(ordered_at as timestamp) > timestamp '{CALIBRATION_END} 23:59:59'
                 and cast(ordered_at as date) <= date '{HOLDOUT_END}'
         )
@@ -142,12 +142,8 @@ def propensity_holdout_check(warehouse: Path, raw_dir: Path, weeks: float = 13.0
         left join repeat_buyers on customers.email = repeat_buyers.email
         """
     ).df()
-    parameters = con.execute(
-        "select parameter, value from marts.clv_model_parameters where model = 'bg_nbd'"
-    ).df()
-    model = con.execute(
-        "select distinct purchase_model_version from marts.customer_propensity"
-    ).fetchone()[0]
+    parameters = con.execute("select parameter, value from marts.clv_model_parameters where model = 'bg_nbd'").df()
+    model = con.execute("select distinct purchase_model_version from marts.customer_propensity").fetchone()[0]
     con.close()
     params = BgNbdParams(**dict(zip(parameters.parameter, parameters.value, strict=True)))
     expected = bgnbd_expected_purchases(params, weeks, scores.btyd_frequency, scores.btyd_recency, scores.btyd_t)

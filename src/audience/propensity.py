@@ -89,7 +89,11 @@ class Target:
 TARGETS: tuple[Target, ...] = (
     Target("purchase", "purchased_in_window", "has_purchase_label", "days_since_last_purchase", "purchase_window_days"),
     Target(
-        "engagement", "engaged_in_window", "has_engagement_label", "days_since_last_engagement", "engagement_window_days"
+        "engagement",
+        "engaged_in_window",
+        "has_engagement_label",
+        "days_since_last_engagement",
+        "engagement_window_days",
     ),
 )
 MODELS: tuple[str, ...] = ("gradient_boosting", "logistic_regression")
@@ -194,7 +198,9 @@ def stage_rates(training: pd.DataFrame, target: Target) -> dict[str, float]:
     return training.groupby("lifecycle_stage")[target.label].mean().astype(float).to_dict()
 
 
-def bgnbd_scores(frame: pd.DataFrame, window_days: float, settings: PropensitySettings) -> tuple[np.ndarray, np.ndarray]:
+def bgnbd_scores(
+    frame: pd.DataFrame, window_days: float, settings: PropensitySettings
+) -> tuple[np.ndarray, np.ndarray]:
     """BG/NBD P(alive) and expected purchases in the next ``window_days``, fitted on ``frame``'s buyers.
 
     BG/NBD describes the repeat purchases of buyers; people who never bought
@@ -349,7 +355,9 @@ def evaluate(score: np.ndarray, probability: np.ndarray, label: np.ndarray, sett
 # ---------------------------------------------------------------- the pipeline
 
 
-def training_rows(snapshots: pd.DataFrame, target: Target, validation: int, settings: PropensitySettings) -> pd.DataFrame:
+def training_rows(
+    snapshots: pd.DataFrame, target: Target, validation: int, settings: PropensitySettings
+) -> pd.DataFrame:
     """The labelled rows of snapshots older than ``validation``, a seeded sample of at most training_sample_size."""
     rows = snapshots[snapshots[target.has_label].astype(bool) & (snapshots["snapshot_number"] > validation)]
     rows = rows.sort_values(["snapshot_number", "customer_key"], kind="stable")
@@ -418,7 +426,9 @@ def validate_target(snapshots: pd.DataFrame, target: Target, settings: Propensit
         rows += [{**common, "measure": m, "position": None, "label": None, "value": v} for m, v in measures.items()]
         for b in calibration_bins(probability, label, settings.calibration_bins):
             for m in ("mean_predicted", "observed_rate", "rows"):
-                rows.append({**common, "measure": f"calibration_{m}", "position": b["bin"], "label": None, "value": b[m]})
+                rows.append(
+                    {**common, "measure": f"calibration_{m}", "position": b["bin"], "label": None, "value": b[m]}
+                )
         if kind == "baseline" and name == "lifecycle_stage":
             rates = stage_rates(training, target)
             rows += [
@@ -461,7 +471,13 @@ def importance_rows(model, slice_: pd.DataFrame, label: np.ndarray, target: Targ
     )
     out = []
     for feature, mean, std in zip(FEATURES, result.importances_mean, result.importances_std, strict=True):
-        common = {"target": target.name, "candidate": name, "candidate_kind": "model", "position": None, "label": feature}
+        common = {
+            "target": target.name,
+            "candidate": name,
+            "candidate_kind": "model",
+            "position": None,
+            "label": feature,
+        }
         out.append({**common, "measure": "importance_mean", "value": float(mean)})
         out.append({**common, "measure": "importance_std", "value": float(std)})
     return out
@@ -471,7 +487,9 @@ def validation_table(snapshots: pd.DataFrame, settings: PropensitySettings) -> p
     """The long evaluation table (target, candidate, candidate_kind, measure, position, label, value)."""
     snapshots = snapshots[snapshots["snapshot_number"] > 0]
     rows = [row for target in TARGETS for row in validate_target(snapshots, target, settings)]
-    frame = pd.DataFrame(rows, columns=["target", "candidate", "candidate_kind", "measure", "position", "label", "value"])
+    frame = pd.DataFrame(
+        rows, columns=["target", "candidate", "candidate_kind", "measure", "position", "label", "value"]
+    )
     frame["position"] = frame["position"].astype("Int64")
     return frame
 
