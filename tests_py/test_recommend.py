@@ -118,3 +118,26 @@ def test_matches_a_brute_force_reference(seed: int) -> None:
         assert r == len(ours[int(c)]) + 1  # ranks are 1, 2, 3 without gaps
         ours[int(c)].append(int(p))
     assert ours == brute_force(cells, n_customers, n_products, k, popular)
+
+
+def test_rare_pairs_need_support_and_are_shrunk() -> None:
+    """A pair one customer shared (cosine 1) against a pair fifty shared (cosine 0.8)."""
+    # customer 0 alone bought products 0 and 1; customers 1-50 bought 2 and, most of them, 3
+    cells = [(0, 0), (0, 1)] + [(c, 2) for c in range(1, 51)] + [(c, 3) for c in range(1, 33)]
+    customer, product = (np.array(column) for column in zip(*cells, strict=True))
+    matrix = recommend.interaction_matrix(customer, product, np.ones(len(cells)), 51, 4)
+    plain = recommend.product_neighbours(matrix, neighbours=5)
+    cosine = dict(zip(zip(plain.product, plain.similar, strict=True), plain.cosine, strict=True))
+    assert cosine[(0, 1)] == pytest.approx(1.0) and cosine[(2, 3)] == pytest.approx(32 / math.sqrt(50 * 32))
+
+    shrunk = recommend.product_neighbours(matrix, neighbours=5, min_co_customers=1, shrinkage=10.0)
+    similarity = dict(zip(zip(shrunk.product, shrunk.similar, strict=True), shrunk.similarity, strict=True))
+    support = dict(zip(zip(shrunk.product, shrunk.similar, strict=True), shrunk.co_customers, strict=True))
+    assert support[(0, 1)] == 1 and support[(2, 3)] == 32
+    assert similarity[(0, 1)] == pytest.approx(1.0 * 1 / 11)
+    assert similarity[(2, 3)] == pytest.approx(cosine[(2, 3)] * 32 / 42)
+    assert similarity[(2, 3)] > similarity[(0, 1)]
+
+    supported = recommend.product_neighbours(matrix, neighbours=5, min_co_customers=2)
+    pairs = set(zip(supported.product.tolist(), supported.similar.tolist(), strict=True))
+    assert pairs == {(2, 3), (3, 2)}

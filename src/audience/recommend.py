@@ -5,7 +5,11 @@ item-to-item collaborative filtering"):
 
 1. ``product_neighbours``: the cosine similarity of every two products'
    interaction vectors over customers (``X^T X`` scaled by the vector
-   norms), keeping each product's ``neighbours`` most similar others;
+   norms), for pairs at least ``min_co_customers`` customers share, shrunk
+   toward zero by ``co / (co + shrinkage)`` (co: the customers sharing the
+   pair; Koren 2008, eq. 2, with the customers as the support) so that a
+   pair one customer happened to share does not outrank a pair hundreds
+   share; each product keeps its ``neighbours`` most similar others;
 2. ``recommend``: a customer's score for a product is the sum, over the
    products they interacted with, of interaction strength x similarity
    (``X S``); products they already bought are never recommended; the best
@@ -37,8 +41,10 @@ class Neighbours:
 
     product: np.ndarray  # column index of the product
     similar: np.ndarray  # column index of the neighbour
-    cosine: np.ndarray
-    rank: np.ndarray  # 1 = the most similar
+    cosine: np.ndarray  # the plain cosine
+    rank: np.ndarray  # 1 = the most similar (by shrunk similarity)
+    co_customers: np.ndarray  # customers who interacted with both
+    similarity: np.ndarray  # the cosine shrunk toward zero: what recommendations use
 
 
 @dataclass(frozen=True)
@@ -75,21 +81,29 @@ def _first_per_group(group: np.ndarray, order: np.ndarray, limit: int) -> tuple[
     return order[keep], rank[keep]
 
 
-def product_neighbours(matrix: sparse.csr_matrix, neighbours: int) -> Neighbours:
-    """Each product's ``neighbours`` most similar other products by cosine; ties go to the smaller index.
+def product_neighbours(
+    matrix: sparse.csr_matrix, neighbours: int, min_co_customers: int = 1, shrinkage: float = 0.0
+) -> Neighbours:
+    """Each product's ``neighbours`` most similar other products; ties go to the smaller index.
 
-    Two products are similar only if at least one customer interacted with
-    both; a product is never its own neighbour.
+    Two products are similar only if at least ``min_co_customers`` customers
+    interacted with both; a product is never its own neighbour. They are
+    ranked by the cosine times co / (co + ``shrinkage``).
     """
     gram = (matrix.T @ matrix).toarray()
     norms = np.sqrt(np.diag(gram))
+    binary = matrix.copy()
+    binary.data = (binary.data != 0).astype(float)
+    co = (binary.T @ binary).toarray()
     product, similar = np.nonzero(gram)
-    off_diagonal = product != similar
-    product, similar = product[off_diagonal], similar[off_diagonal]
+    kept_pairs = (product != similar) & (co[product, similar] >= max(min_co_customers, 1))
+    product, similar = product[kept_pairs], similar[kept_pairs]
     cosine = gram[product, similar] / (norms[product] * norms[similar])
-    order = np.lexsort((similar, -cosine, product))
+    support = co[product, similar]
+    shrunk = cosine * support / (support + shrinkage)
+    order = np.lexsort((similar, -shrunk, product))
     kept, rank = _first_per_group(product, order, neighbours)
-    return Neighbours(product[kept], similar[kept], cosine[kept], rank)
+    return Neighbours(product[kept], similar[kept], cosine[kept], rank, support[kept].astype(np.int64), shrunk[kept])
 
 
 def _row_of_entries(matrix: sparse.csr_matrix) -> np.ndarray:
@@ -159,7 +173,7 @@ def recommend(
     """
     n_products = interactions.shape[1]
     similarity = sparse.csr_matrix(
-        (neighbours.cosine, (neighbours.product, neighbours.similar)), shape=(n_products, n_products)
+        (neighbours.similarity, (neighbours.product, neighbours.similar)), shape=(n_products, n_products)
     )
     # customers with no interaction and no purchase have no candidates: best sellers only
     has_history = (np.diff(interactions.indptr) > 0) | (np.diff(purchased.indptr) > 0)
@@ -218,7 +232,7 @@ def recommend_for_customers(
     ``customers`` (customer_id, customer_key), ``product_ids`` (the catalog),
     ``interactions`` (customer_key, product_id, interaction_strength,
     has_purchased), ``similarities`` (product_id, similar_product_id,
-    cosine_similarity, similarity_rank) and ``best_sellers`` (product_id,
+    cosine_similarity, co_customers, similarity, similarity_rank) and ``best_sellers`` (product_id,
     recent_buyer_count, best seller first). Customers are the matrix rows in
     customer_key order, products its columns in product_id order; rows naming
     a customer or product outside these lists are left out. Returns one row
@@ -248,6 +262,8 @@ def recommend_for_customers(
         similar[pairs],
         similarities.cosine_similarity.to_numpy(dtype=float)[pairs],
         similarities.similarity_rank.to_numpy()[pairs],
+        similarities.co_customers.to_numpy()[pairs],
+        similarities.similarity.to_numpy(dtype=float)[pairs],
     )
     popular = products.get_indexer(best_sellers.product_id)
     in_catalog = popular >= 0
@@ -271,8 +287,10 @@ def recommend_for_customers(
     )
 
 
-def product_similarity_table(interactions: pd.DataFrame, neighbours: int) -> pd.DataFrame:
-    """int_product_similarities: each product's ``neighbours`` nearest products by cosine.
+def product_similarity_table(
+    interactions: pd.DataFrame, neighbours: int, min_co_customers: int = 1, shrinkage: float = 0.0
+) -> pd.DataFrame:
+    """int_product_similarities: each product's ``neighbours`` nearest products (see product_neighbours).
 
     ``interactions``: customer_key, product_id, interaction_strength. Any
     numbering of the customers will do for X^T X; products are numbered in
@@ -283,12 +301,14 @@ def product_similarity_table(interactions: pd.DataFrame, neighbours: int) -> pd.
     matrix = interaction_matrix(
         customer, product, interactions.interaction_strength.to_numpy(dtype=float), len(customer_keys), len(product_ids)
     )
-    nearest = product_neighbours(matrix, neighbours)
+    nearest = product_neighbours(matrix, neighbours, min_co_customers, shrinkage)
     return pd.DataFrame(
         {
             "product_id": np.asarray(product_ids)[nearest.product],
             "similar_product_id": np.asarray(product_ids)[nearest.similar],
             "cosine_similarity": nearest.cosine,
+            "co_customers": nearest.co_customers,
+            "similarity": nearest.similarity,
             "similarity_rank": nearest.rank,
         }
     )

@@ -3,7 +3,8 @@
     as-of cut-off: purchases (orders that count as purchases, see
     int_customer_purchases) and product views or add-to-carts on the site.
     Anonymous browsing counts for the customer its browser is linked to
-    (int_customer_product_events).
+    (int_customer_product_events). Only recommendable products
+    (int_recommendable_products).
 -#}
 
 with
@@ -23,6 +24,12 @@ order_items as (
 web_events as (
 
     select * from {{ ref('int_customer_product_events') }}
+
+),
+
+recommendable_products as (
+
+    select product_id from {{ ref('int_recommendable_products') }}
 
 ),
 
@@ -65,6 +72,15 @@ interactions as (
 
 ),
 
+recommendable_interactions as (
+
+    select interactions.*
+    from interactions
+    inner join recommendable_products
+        on interactions.product_id = recommendable_products.product_id
+
+),
+
 final as (
 
     select
@@ -77,7 +93,7 @@ final as (
         sum(purchase_count) > 0 as has_purchased,
         max(last_interacted_at) as last_interacted_at
 
-    from interactions
+    from recommendable_interactions
     group by customer_key, product_id
 
 )

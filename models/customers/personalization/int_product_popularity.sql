@@ -1,6 +1,7 @@
 {#-
-    How many customers bought each product in the `recommendation_popularity_days`
-    before the as-of cut-off, ranked overall and within its category. The
+    How many customers bought each recommendable product in the
+    `recommendation_popularity_days` before the as-of cut-off, ranked
+    overall and within its category. The
     cold-start recommendation and the cross-sell trigger both read it.
 -#}
 
@@ -20,7 +21,7 @@ order_items as (
 
 products as (
 
-    select * from {{ ref('products') }}
+    select * from {{ ref('int_recommendable_products') }}
 
 ),
 

@@ -11,14 +11,14 @@ def model(dbt, session):
     dbt.config(materialized="table")
     return recommend_for_customers(
         customers=to_pandas(dbt.ref("customers"), ["customer_id", "customer_key"]),
-        product_ids=to_pandas(dbt.ref("products"), ["product_id"]).product_id.to_numpy(),
+        product_ids=to_pandas(dbt.ref("int_recommendable_products"), ["product_id"]).product_id.to_numpy(),
         interactions=to_pandas(
             dbt.ref("int_customer_product_interactions"),
             ["customer_key", "product_id", "interaction_strength", "has_purchased"],
         ),
         similarities=to_pandas(
             dbt.ref("int_product_similarities"),
-            ["product_id", "similar_product_id", "cosine_similarity", "similarity_rank"],
+            ["product_id", "similar_product_id", "cosine_similarity", "co_customers", "similarity", "similarity_rank"],
         ),
         best_sellers=to_pandas(
             dbt.ref("int_product_popularity"),

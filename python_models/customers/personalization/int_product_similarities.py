@@ -1,4 +1,4 @@
-"""Each product's nearest products by cosine similarity of their customer interaction vectors."""
+"""Each product's nearest products: cosine of their customer interaction vectors, shrunk for rare pairs."""
 
 from audience.frames import to_pandas
 from audience.recommend import product_similarity_table
@@ -9,4 +9,9 @@ def model(dbt, session):
     interactions = to_pandas(
         dbt.ref("int_customer_product_interactions"), ["customer_key", "product_id", "interaction_strength"]
     )
-    return product_similarity_table(interactions, int(dbt.config.get("recommendation_neighbours")))
+    return product_similarity_table(
+        interactions,
+        int(dbt.config.get("recommendation_neighbours")),
+        min_co_customers=int(dbt.config.get("recommendation_min_co_customers")),
+        shrinkage=float(dbt.config.get("recommendation_similarity_shrinkage")),
+    )
