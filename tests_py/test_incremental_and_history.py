@@ -42,7 +42,15 @@ INCREMENTAL_INTERMEDIATES = [
     "int_web_visitors",
     "int_email_messages_aggregated",
 ]
-DIMENSIONS = ("rfm_segment", "engagement_tier", "lifecycle_stage", "cluster_label", "ltv_tier")
+DIMENSIONS = (
+    "rfm_segment",
+    "engagement_tier",
+    "lifecycle_stage",
+    "cluster_label",
+    "ltv_tier",
+    "purchase_propensity_tier",
+    "churn_risk_tier",
+)
 MEMBERSHIPS_SQL = """
     select memberships.*, contacts.email
     from activation.segment_memberships as memberships
@@ -79,7 +87,7 @@ class History:
 def extract(root: Path, end: date) -> Path:
     """The raw extract as of ``end``; many late rows and rows without a key, so an increment is full of them."""
     raw = root / "raw"
-    cfg = config_with(customers=2500, seed=21, end_date=end.isoformat())
+    cfg = config_with(customers=2500, seed=24, end_date=end.isoformat())
     generate(config_with(cfg, defects=replace(cfg.defects, late_arrival=0.15, missing_key=0.03)), raw)
     return raw
 
