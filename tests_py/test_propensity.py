@@ -25,6 +25,7 @@ from audience.propensity import (
     Platt,
     PropensitySettings,
     bootstrap_auc_se,
+    customer_propensity_table,
     deciles,
     top_decile,
     validation_table,
@@ -391,3 +392,18 @@ def test_a_model_that_finds_a_signal_the_baselines_miss_is_chosen() -> None:
     settings = PropensitySettings(bootstrap_samples=20)
     picks = chosen(validation_table(synthetic_snapshots(3000, rule_driven=False), settings))
     assert set(picks.values()) <= set(MODELS) and len(picks) == len(TARGETS)
+
+
+def test_a_history_without_both_outcomes_falls_back_to_the_base_rate() -> None:
+    snapshots = synthetic_snapshots(500, rule_driven=False)
+    snapshots["purchased_in_window"] = False  # nobody ever bought again
+    evaluation = validation_table(snapshots, PropensitySettings(bootstrap_samples=20))
+    assert chosen(evaluation)["purchase"] == "base_rate"
+    purchase = evaluation[evaluation.target == "purchase"]
+    assert set(purchase.candidate) == {"base_rate"}
+    # the other target is unaffected
+    assert chosen(evaluation)["engagement"] in MODELS
+    today = synthetic_snapshots(50, rule_driven=False).query("snapshot_number == 1").assign(snapshot_number=0)
+    scores = customer_propensity_table(pd.concat([snapshots, today]), evaluation, PropensitySettings())
+    assert (scores.purchase_probability < 1e-5).all()
+    assert scores.purchase_model_version.str.startswith("base_rate-").all()

@@ -72,6 +72,8 @@ final as (
         candidates.roc_auc - best_baselines.best_baseline_roc_auc as roc_auc_over_best_baseline,
         candidates.is_chosen = 1 as is_chosen,
         case
+            when candidates.candidate = 'base_rate'
+                then 'chosen: too few outcomes to train or validate, everyone gets the base rate'
             when candidates.is_chosen = 1 and candidates.candidate_kind = 'model'
                 then 'chosen: beats every baseline'
             when candidates.is_chosen = 1
@@ -84,7 +86,7 @@ final as (
     from candidates
     inner join best_baselines
         on candidates.target = best_baselines.target
-    inner join snapshots
+    left join snapshots
         on cast(candidates.validation_snapshot_number as {{ dbt.type_int() }}) = snapshots.snapshot_number
 
 )

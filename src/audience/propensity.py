@@ -366,12 +366,40 @@ def training_rows(
     return rows
 
 
-def validation_snapshot(snapshots: pd.DataFrame, target: Target) -> int:
-    """The latest snapshot whose label is known."""
+def validation_snapshot(snapshots: pd.DataFrame, target: Target) -> int | None:
+    """The latest snapshot whose label is known; None when none is."""
     labelled = snapshots.loc[snapshots[target.has_label].astype(bool), "snapshot_number"]
-    if labelled.empty:
-        raise ValueError(f"no snapshot has a known {target.name} label: lower the windows or add snapshots")
-    return int(labelled.min())
+    return None if labelled.empty else int(labelled.min())
+
+
+def base_rate_rows(snapshots: pd.DataFrame, target: Target, validation: int | None) -> list[dict]:
+    """The fallback when the history cannot train or validate a candidate: everyone gets the base rate.
+
+    A model needs both outcomes among its training rows and its validation
+    slice. Without them (a new shop, a tiny extract) the build goes on: the
+    one candidate, ``base_rate``, scores every customer with the share of
+    positive labels among all labelled rows (0.5 when there are none), and
+    a constant score has a ROC AUC of 0.5.
+    """
+    labelled = snapshots[snapshots[target.has_label].astype(bool)]
+    rate = float(np.mean(labels_of(labelled, target))) if len(labelled) else 0.5
+    clipped = float(np.clip(rate, 1e-6, 1 - 1e-6))
+    n = int((snapshots["snapshot_number"] == validation).sum()) if validation is not None else 0
+    measures = {
+        "roc_auc": 0.5,
+        "roc_auc_se": 0.0,
+        "positive_rate": rate,
+        "validation_rows": float(n),
+        "training_rows": 0.0,
+        "validation_snapshot_number": np.nan if validation is None else float(validation),
+        "platt_slope": 0.0,
+        "platt_intercept": float(logit(clipped)),
+        "platt_center": 0.0,
+        "platt_scale": 1.0,
+        "is_chosen": 1.0,
+    }
+    common = {"target": target.name, "candidate": "base_rate", "candidate_kind": "baseline", "position": None}
+    return [{**common, "measure": m, "label": None, "value": v} for m, v in measures.items()]
 
 
 def fold_of(customer_key: pd.Series) -> np.ndarray:
@@ -386,12 +414,16 @@ def labels_of(frame: pd.DataFrame, target: Target) -> np.ndarray:
 def validate_target(snapshots: pd.DataFrame, target: Target, settings: PropensitySettings) -> list[dict]:
     """Evaluation rows (measure, position, label, value) of every candidate and baseline for one target."""
     validation = validation_snapshot(snapshots, target)
+    if validation is None:
+        return base_rate_rows(snapshots, target, None)
     training = training_rows(snapshots, target, validation, settings)
     slice_ = snapshots[snapshots["snapshot_number"] == validation].sort_values("customer_key", kind="stable")
     label = labels_of(slice_, target)
     fold = fold_of(slice_["customer_key"])
-    if len(training) == 0 or len(np.unique(labels_of(training, target))) < 2:
-        raise ValueError(f"{target.name}: the training snapshots need both outcomes; add snapshots")
+    both_outcomes = len(np.unique(labels_of(training, target))) == 2 and len(np.unique(label)) == 2
+    # and enough rows of each in the slice for the two halves of the cross-fitted calibration
+    if not both_outcomes or min(np.bincount(label + 2 * fold, minlength=4)) == 0:
+        return base_rate_rows(snapshots, target, validation)
 
     scores: dict[str, tuple[str, np.ndarray]] = {}
     fitted = {}
@@ -490,7 +522,8 @@ def validation_table(snapshots: pd.DataFrame, settings: PropensitySettings) -> p
     frame = pd.DataFrame(
         rows, columns=["target", "candidate", "candidate_kind", "measure", "position", "label", "value"]
     )
-    frame["position"] = frame["position"].astype("Int64")
+    # Python ints and None: an integer column with nulls for DuckDB and Spark alike
+    frame["position"] = [None if pd.isna(p) else int(p) for p in frame["position"]]
     return frame
 
 
@@ -506,9 +539,9 @@ def chosen_candidates(evaluation: pd.DataFrame) -> dict[str, dict]:
         if len(chosen) != 1:
             raise ValueError(f"{target.name}: expected one chosen candidate, found {len(chosen)}")
         name = chosen["candidate"].iloc[0]
-        own = rows[rows["candidate"] == name]
+        own = rows[(rows["candidate"] == name) & rows["label"].isna() & rows["position"].isna()]
         value = dict(zip(own["measure"], own["value"], strict=False))
-        rates = own[own["measure"] == "stage_rate"]
+        rates = rows[(rows["candidate"] == name) & (rows["measure"] == "stage_rate")]
         out[target.name] = {
             "candidate": name,
             "kind": chosen["candidate_kind"].iloc[0],
@@ -544,7 +577,9 @@ def customer_propensity_table(
     out = pd.DataFrame({"customer_key": today["customer_key"].to_numpy()})
     for target in TARGETS:
         pick = chosen[target.name]
-        if pick["kind"] == "model":
+        if pick["candidate"] == "base_rate":
+            score = np.zeros(len(today))
+        elif pick["kind"] == "model":
             training = training_rows(snapshots, target, 0, settings)
             model = candidate_model(pick["candidate"], settings.random_seed)
             model.fit(feature_matrix(training), labels_of(training, target))
