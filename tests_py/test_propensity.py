@@ -27,6 +27,7 @@ from audience.propensity import (
     bootstrap_auc_se,
     customer_propensity_table,
     deciles,
+    model_version,
     top_decile,
     validation_table,
 )
@@ -407,3 +408,16 @@ def test_a_history_without_both_outcomes_falls_back_to_the_base_rate() -> None:
     scores = customer_propensity_table(pd.concat([snapshots, today]), evaluation, PropensitySettings())
     assert (scores.purchase_probability < 1e-5).all()
     assert scores.purchase_model_version.str.startswith("base_rate-").all()
+
+
+def test_the_model_version_does_not_depend_on_how_an_engine_hands_over_dates() -> None:
+    # DuckDB gives pandas timestamps, Spark gives datetime.date: the same fit, the same version
+    as_dates = pd.DataFrame({"snapshot_date": [date(2026, 1, 1), date(2026, 1, 31)]})
+    as_timestamps = pd.DataFrame({"snapshot_date": pd.to_datetime(["2026-01-01", "2026-01-31"])})
+    settings = PropensitySettings()
+    assert model_version("purchase", "gradient_boosting", as_dates, settings) == model_version(
+        "purchase", "gradient_boosting", as_timestamps, settings
+    )
+    assert model_version("purchase", "gradient_boosting", as_dates, settings) != model_version(
+        "purchase", "logistic_regression", as_dates, settings
+    )

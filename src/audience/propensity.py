@@ -553,7 +553,8 @@ def chosen_candidates(evaluation: pd.DataFrame) -> dict[str, dict]:
 
 def model_version(target: str, candidate: str, snapshots: pd.DataFrame, settings: PropensitySettings) -> str:
     """``<candidate>-<8 hex>``: the hash of what determines the fit (features, settings, training dates)."""
-    dates = sorted(str(d) for d in snapshots["snapshot_date"].unique())
+    # as ISO dates: engines hand dates to pandas as dates or as timestamps
+    dates = sorted(pd.to_datetime(snapshots["snapshot_date"]).dt.strftime("%Y-%m-%d").unique())
     digest = hashlib.sha256(
         json.dumps([target, candidate, FEATURES, repr(settings), dates], default=str).encode()
     ).hexdigest()

@@ -11,6 +11,7 @@
 -#}
 
 {%- set windows = [30, 90] -%}
+{%- set signal_counts = ['deliveries', 'opens', 'clicks', 'web_sessions', 'product_views', 'add_to_carts'] -%}
 
 with
 
@@ -84,43 +85,33 @@ grid as (
 
 ),
 
--- every engagement signal on the day it happened
+-- every engagement signal on the day it happened, one count column per kind
 signals as (
 
-    select
-        customer_key,
-        cast(delivered_at as date) as occurred_date,
-        1 as deliveries, 0 as opens, 0 as clicks, 0 as web_sessions, 0 as product_views, 0 as add_to_carts
-
-    from messages
-    where delivered_at is not null
-
-    union all
+    {%- for timestamp, count in [('delivered_at', 'deliveries'), ('opened_at', 'opens'), ('clicked_at', 'clicks')] %}
 
     select
         customer_key,
-        cast(opened_at as date) as occurred_date,
-        0 as deliveries, 1 as opens, 0 as clicks, 0 as web_sessions, 0 as product_views, 0 as add_to_carts
+        cast({{ timestamp }} as date) as occurred_date,
+        {%- for column in signal_counts %}
+        {{ 1 if column == count else 0 }} as {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
 
     from messages
-    where opened_at is not null
+    where {{ timestamp }} is not null
 
     union all
-
-    select
-        customer_key,
-        cast(clicked_at as date) as occurred_date,
-        0 as deliveries, 0 as opens, 1 as clicks, 0 as web_sessions, 0 as product_views, 0 as add_to_carts
-
-    from messages
-    where clicked_at is not null
-
-    union all
+    {%- endfor %}
 
     select
         customer_key,
         cast(started_at as date) as occurred_date,
-        0 as deliveries, 0 as opens, 0 as clicks, 1 as web_sessions, product_views, add_to_carts
+        0 as deliveries,
+        0 as opens,
+        0 as clicks,
+        1 as web_sessions,
+        product_views,
+        add_to_carts
 
     from sessions
 
@@ -131,12 +122,9 @@ daily_signals as (
     select
         customer_key,
         occurred_date,
-        sum(deliveries) as deliveries,
-        sum(opens) as opens,
-        sum(clicks) as clicks,
-        sum(web_sessions) as web_sessions,
-        sum(product_views) as product_views,
-        sum(add_to_carts) as add_to_carts
+        {%- for column in signal_counts %}
+        sum({{ column }}) as {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
 
     from signals
     group by customer_key, occurred_date
@@ -175,7 +163,7 @@ snapshot_signals as (
         daily_signals.customer_key,
         snapshots.snapshot_number,
         {%- for days in windows %}
-        {%- for column in ['deliveries', 'opens', 'clicks', 'web_sessions', 'product_views', 'add_to_carts'] %}
+        {%- for column in signal_counts %}
         sum(case when daily_signals.occurred_date >= {{ dbt.dateadd('day', -days, 'snapshots.snapshot_date') }}
             then daily_signals.{{ column }} else 0 end) as {{ column }}_{{ days }}d,
         {%- endfor %}
@@ -293,7 +281,7 @@ measured as (
         {{ dbt.datediff('snapshot_purchases.last_purchase_date', 'grid.snapshot_date', 'day') }}
             as days_since_last_purchase,
         {%- for days in windows %}
-        {%- for column in ['deliveries', 'opens', 'clicks', 'web_sessions', 'product_views', 'add_to_carts'] %}
+        {%- for column in signal_counts %}
         coalesce(snapshot_signals.{{ column }}_{{ days }}d, 0) as {{ column }}_{{ days }}d,
         {%- endfor %}
         {%- endfor %}
