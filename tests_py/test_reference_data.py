@@ -16,7 +16,8 @@ def test_uci_online_retail_is_the_published_dataset() -> None:
     with duckdb.connect() as con:
         rows, first, last, columns = con.execute(
             f"""select count(*), min(InvoiceDate), max(InvoiceDate),
-                   (select list(name order by name) from parquet_schema('{ONLINE_RETAIL}') where name <> 'duckdb_schema')
+                   (select list(name order by name) from parquet_schema('{ONLINE_RETAIL}')
+                    where name <> 'duckdb_schema')
                 from read_parquet('{ONLINE_RETAIL}')"""
         ).fetchone()
     assert rows == 541_909
