@@ -21,7 +21,7 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help build data dbt-build report test test-spark lint lock clean cdnow bench
+.PHONY: help build data dbt-build report test test-spark lint lock clean cdnow retail bench
 
 help:
 	@echo "make build   create .venv, install pinned dependencies, generate the default dataset, dbt build"
@@ -30,6 +30,7 @@ help:
 	@echo "make report  write the audience report of the warehouse: exports/audience_report.html (make build does too)"
 	@echo "make data    regenerate the default dataset only (CUSTOMERS=$(CUSTOMERS) SEED=$(SEED) END_DATE=$(END_DATE))"
 	@echo "make cdnow   build the project on the real CDNOW data into cdnow.duckdb (CLV validation)"
+	@echo "make retail  build it on the UCI Online Retail log into retail.duckdb (recommendation hit@3)"
 	@echo "make lock    re-pin requirements.lock and requirements-dev.lock from the current .venv"
 	@echo "make bench   scale benchmark (default 1,000,000 customers) -> bench/results/"
 	@echo "make clean   remove the warehouse, generated data and dbt artefacts"
@@ -90,6 +91,11 @@ cdnow: $(BIN)/.dev-installed
 	@$(BIN)/python -c "import duckdb; duckdb.connect('cdnow.duckdb', read_only=True).sql('select model, parameter, round(value, 3) as value, n_customers, round(log_likelihood, 1) as log_likelihood from marts.clv_model_parameters').show()"
 	$(BIN)/python -m audience cdnow-propensity --warehouse cdnow.duckdb --raw data/cdnow/raw
 
+retail: $(BIN)/.dev-installed
+	$(BIN)/python -m audience retail --out data/retail/raw
+	AUDIENCE_RAW_DIR=data/retail/raw AUDIENCE_DUCKDB_PATH=retail.duckdb $(BIN)/dbt build --vars '{as_of_date: "2011-09-09"}'
+	$(BIN)/python -m audience retail-check --warehouse retail.duckdb
+
 # Scale benchmark (not a test): BENCH_CUSTOMERS=100000 make bench for a quick one.
 BENCH_CUSTOMERS ?= 1000000
 BENCH_RUNS ?= 3
@@ -113,4 +119,4 @@ lock: $(BIN)/.spark-installed
 	rm .freeze.tmp
 
 clean:
-	rm -rf target logs data exports .exports-* $(WAREHOUSE) $(basename $(WAREHOUSE)).building.duckdb* $(WAREHOUSE).wal $(WAREHOUSE).tmp cdnow.duckdb .pytest_cache
+	rm -rf target logs data exports .exports-* $(WAREHOUSE) $(basename $(WAREHOUSE)).building.duckdb* $(WAREHOUSE).wal $(WAREHOUSE).tmp cdnow.duckdb retail.duckdb .pytest_cache

@@ -360,3 +360,13 @@ def test_the_repeat_purchase_check_of_a_failed_fit_counts_but_expects_nothing() 
     table = clv.repeat_purchase_fit_table(buyers, parameters, top_count=3)
     assert table.buyers_observed.tolist() == [2, 1, 0, 1]
     assert table.buyers_expected.isna().all()
+
+
+def test_expected_purchases_stay_finite_when_the_fit_says_nobody_drops_out() -> None:
+    """A fit on UCI Online Retail ended at a -> 0, b -> 69,615: the BG/NBD is then the NBD, whose
+    expectation is (r + x) t / (alpha + T). scipy's 2F1 gave NaN for young customers (t > alpha + T)."""
+    params = clv.BgNbdParams(0.723579, 9.367117, 0.000006, 69615.037741)
+    x, t_x, T = np.array([0.0, 0.0, 1.0, 3.0]), np.array([0.0, 0.0, 4.0, 15.0]), np.array([0.0, 5.0, 10.0, 17.0])  # noqa: N806
+    expected = clv.bgnbd_expected_purchases(params, 52.0, x, t_x, T)
+    nbd = (params.r + x) * 52.0 / (params.alpha + T)
+    np.testing.assert_allclose(expected, nbd, rtol=1e-4)

@@ -18,6 +18,7 @@ from audience.generate import config_with, generate
 from audience.hostile import append_hostile_day, hostile_load_time
 from audience.publish import Published, build_and_publish
 from audience.report import REPORT_FILE, write_report
+from audience.retail import load_online_retail, recommendation_check
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,6 +43,16 @@ def main(argv: list[str] | None = None) -> int:
     cdnow = commands.add_parser("cdnow", help="write the real CDNOW transaction log (from lifetimes) as raw tables")
     cdnow.add_argument("--sample", choices=["sample", "master"], default="sample", help="1/10th sample or all")
     cdnow.add_argument("--out", type=Path, default=Path("data/cdnow/raw"), help="output folder")
+    retail = commands.add_parser(
+        "retail", help="write the UCI Online Retail log (reference/uci_online_retail) as raw tables"
+    )
+    retail.add_argument("--out", type=Path, default=Path("data/retail/raw"), help="output folder")
+    retail_check = commands.add_parser(
+        "retail-check",
+        help="hit@3 of the recommendations on the 90 days after 2011-09-09, against best sellers",
+        description="Reads a warehouse built on the log as of 2011-09-09 (make retail).",
+    )
+    retail_check.add_argument("--warehouse", type=Path, default=Path("retail.duckdb"), help="the retail warehouse")
     holdout = commands.add_parser(
         "cdnow-propensity",
         help="ROC AUC of buying again in CDNOW's 13-week holdout: customer_propensity vs BG/NBD",
@@ -113,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "cdnow":
         counts = load_cdnow(args.out, args.sample)
         print(json.dumps(counts, indent=2))
+    if args.command == "retail":
+        print(json.dumps(load_online_retail(args.out), indent=2))
+    if args.command == "retail-check":
+        print(recommendation_check(args.warehouse).to_string(index=False))
     if args.command == "cdnow-propensity":
         print(propensity_holdout_check(args.warehouse, args.raw).to_string(index=False))
     return 0

@@ -273,7 +273,18 @@ def _unconditional_purchases(params: BgNbdParams, t: float, x: np.ndarray, T: np
     buyers do not overflow.
     """
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
-    hyp = hyp2f1(r + x, a - 1.0, a + b + x - 1.0, -t / (alpha + T))
+    z = -t / (alpha + T)
+    hyp = hyp2f1(r + x, a - 1.0, a + b + x - 1.0, z)
+    # When a fit ends with a near 0 and b huge (almost nobody drops out: the
+    # BG/NBD tends to the NBD) and t > alpha + T, scipy returns NaN for z < -1.
+    # Pfaff's other transformation keeps the argument in (0, 1) there:
+    # 2F1(r+x, a-1; c; z) = (1-z)^(1-a) 2F1(a+b-1-r, a-1; c; z/(z-1)).
+    failed = ~np.isfinite(hyp)
+    if np.any(failed):
+        zf = np.broadcast_to(z, hyp.shape)[failed]
+        xf = np.broadcast_to(x, hyp.shape)[failed]
+        hyp = np.array(hyp, dtype=float)
+        hyp[failed] = (1.0 - zf) ** (1.0 - a) * hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + xf - 1.0, zf / (zf - 1.0))
     return (a + b + x - 1.0) / (a - 1.0) * (1.0 - hyp)
 
 
