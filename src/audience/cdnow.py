@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from audience.raw_contract import RAW_SCHEMAS, conform_sql, empty_table_sql
+from audience.raw_contract import write_raw_tables
 
 SAMPLES = {"sample": "CDNOW_sample.txt", "master": "CDNOW_master.txt"}
 CALIBRATION_END = "1997-09-30"
@@ -94,13 +94,7 @@ def load_cdnow(out_dir: Path, sample: str = "sample", source: Path | None = None
             from transactions
         """,
     }
-    counts = {}
-    for table in RAW_SCHEMAS:
-        query = conform_sql(table, tables[table]) if table in tables else empty_table_sql(table)
-        path = out_dir / f"{table}.parquet"
-        con.execute(f"copy ({query}) to '{path}' (format parquet)").fetchall()
-        counts[table] = con.execute(f"select count(*) from '{path}'").fetchall()[0][0]
-    return counts
+    return write_raw_tables(con, tables, out_dir)
 
 
 HOLDOUT_END = "1997-12-30"  # 13 weeks after the calibration end

@@ -7,6 +7,8 @@ sources deliver them in their own formats and staging parses them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 RAW_SCHEMAS: dict[str, dict[str, str]] = {
     "crm_contacts": {
         "contact_id": "varchar",
@@ -113,3 +115,14 @@ def conform_sql(table: str, query: str) -> str:
     """``query`` with exactly the table's contract columns, cast to their contract types."""
     columns = ", ".join(f"cast({name} as {kind}) as {name}" for name, kind in RAW_SCHEMAS[table].items())
     return f"select {columns} from ({query}) as landed"
+
+
+def write_raw_tables(con, tables: dict[str, str], out_dir: Path) -> dict[str, int]:
+    """Every raw table as ``out_dir/<table>.parquet``: the given queries conformed, the rest empty; row counts."""
+    counts = {}
+    for table in RAW_SCHEMAS:
+        query = conform_sql(table, tables[table]) if table in tables else empty_table_sql(table)
+        path = out_dir / f"{table}.parquet"
+        con.execute(f"copy ({query}) to '{path}' (format parquet)").fetchall()
+        counts[table] = con.execute(f"select count(*) from '{path}'").fetchall()[0][0]
+    return counts

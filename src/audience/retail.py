@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from audience.raw_contract import RAW_SCHEMAS, conform_sql, empty_table_sql
+from audience.raw_contract import write_raw_tables
 
 SOURCE = Path(__file__).resolve().parents[2] / "reference" / "uci_online_retail" / "online_retail.parquet"
 AS_OF = "2011-09-09"
@@ -133,12 +133,7 @@ def load_online_retail(out_dir: Path, source: Path = SOURCE) -> dict[str, int]:
             from stock
         """,
     }
-    counts = {}
-    for table in RAW_SCHEMAS:
-        query = conform_sql(table, tables[table]) if table in tables else empty_table_sql(table)
-        path = out_dir / f"{table}.parquet"
-        con.execute(f"copy ({query}) to '{path}' (format parquet)").fetchall()
-        counts[table] = con.execute(f"select count(*) from '{path}'").fetchall()[0][0]
+    counts = write_raw_tables(con, tables, out_dir)
     con.close()
     return counts
 
