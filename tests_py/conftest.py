@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from audience.exports import write_exports
+from audience.exports import CSV_READ_OPTIONS, write_exports
 from audience.generate import config_with, generate
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -44,7 +44,8 @@ DAY_FOLDER_READERS = {"parquet": "read_parquet", "csv": "read_csv"}
 
 def day_folder_rows(folder: Path, suffix: str) -> str:
     """SQL for the rows of an export written as one folder per day, in the Parquet or the CSV files."""
-    return f"select * from {DAY_FOLDER_READERS[suffix]}('{folder}/*/*.{suffix}', hive_partitioning = true)"
+    options = f", {CSV_READ_OPTIONS}" if suffix == "csv" else ""
+    return f"select * from {DAY_FOLDER_READERS[suffix]}('{folder}/*/*.{suffix}', hive_partitioning = true{options})"
 
 
 def rows_in_one_only(left: str, right: str) -> str:

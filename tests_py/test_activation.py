@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from audience.exports import CSV_READ_OPTIONS
 from conftest import DAY_FOLDER_READERS, Warehouse, day_folder_rows, rows_in_one_only, run_dbt
 
 # exported whole, as <table>.parquet and <table>.csv
@@ -121,7 +122,7 @@ def test_exports_equal_the_tables(warehouse: Warehouse) -> None:
         for table in ACTIVATION_TABLES:
             expected = con.execute(f"select count(*) from activation.{table}").fetchall()[0][0]
             from_parquet = con.execute(f"select count(*) from '{exports / table}.parquet'").fetchall()[0][0]
-            csv_sql = f"select count(*) from read_csv('{exports / table}.csv', header=true)"
+            csv_sql = f"select count(*) from read_csv('{exports / table}.csv', {CSV_READ_OPTIONS})"
             from_csv = con.execute(csv_sql).fetchall()[0][0]
             assert from_parquet == from_csv == expected, table
         # the change log's day folders: every row in exactly one day, and only there

@@ -122,3 +122,14 @@ def test_exports_differ_by_a_row_a_column_or_a_file(tmp_path) -> None:
     assert differences["extra.csv"] == "only on the right"
     write_export(tmp_path / "other", {"key": [1, 2], "value": [10.0, 3.5]})
     assert "columns" in export_differences(tmp_path / "left", tmp_path / "other")["contacts.csv"]
+
+
+def test_a_quoted_comma_after_the_csv_sniffers_sample_reads_as_one_cell(tmp_path) -> None:
+    """Found in CI: a Spark export whose first quoted cell came after 20,480 rows failed to read."""
+    rows = {"key": list(range(30_001)), "label": ["plain"] * 30_000 + ["high value, highly engaged"]}
+    write_export(tmp_path / "left", rows)
+    write_export(tmp_path / "right", rows)
+    assert export_differences(tmp_path / "left", tmp_path / "right") == {}
+    rows["label"][-1] = "high value, highly engaged!"
+    write_export(tmp_path / "other", rows)
+    assert "contacts.csv" in export_differences(tmp_path / "left", tmp_path / "other")

@@ -25,6 +25,7 @@ import pytest
 
 from audience.__main__ import main as audience_cli
 from audience.compare import compare_warehouses, history_dependent
+from audience.exports import CSV_READ_OPTIONS
 from audience.generate import config_with, generate
 from audience.hostile import append_hostile_day, hostile_load_time
 from conftest import run_dbt_and_export
@@ -253,8 +254,10 @@ def test_no_opted_out_or_erased_person_is_in_an_export_file(hostile: Hostile) ->
     checked = 0
     with duckdb.connect() as con:
         for path in files:
-            reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
-            aggregated = con.execute(f"select string_agg(cast(columns(*) as varchar), '|') from {reader}('{path}')")
+            reader = (
+                f"read_parquet('{path}')" if path.suffix == ".parquet" else f"read_csv('{path}', {CSV_READ_OPTIONS})"
+            )
+            aggregated = con.execute(f"select string_agg(cast(columns(*) as varchar), '|') from {reader}")
             cells = "|".join(value or "" for value in aggregated.fetchone()).lower()
             assert not [n for n in erased if n in cells], path
             if path.stem != "suppression_list" and "segment_membership_changes" not in path.parts:
@@ -271,8 +274,8 @@ def test_csv_exports_defuse_a_spreadsheet_formula(hostile: Hostile) -> None:
     for email in hostile.people("formula_contacts"):
         with duckdb.connect() as con:
             csv = con.execute(
-                f"select first_name from read_csv('{exports / 'esp_contacts.csv'}', all_varchar = true) "
-                f"where email = '{email}'"
+                f"select first_name from read_csv('{exports / 'esp_contacts.csv'}', all_varchar = true, "
+                f"{CSV_READ_OPTIONS}) where email = '{email}'"
             ).fetchall()
             parquet = con.execute(
                 f"select first_name from '{exports / 'esp_contacts.parquet'}' where email = '{email}'"

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from audience.exports import CSV_READ_OPTIONS
+
 COMPARED_SCHEMAS = ("intermediate", "marts", "activation")
 FLOAT_DECIMALS = 6
 # rows of one relation compared at once (one `except all` each way); larger relations are sliced
@@ -234,7 +236,7 @@ def _read_export(files: list[Path]):
     names = [str(path) for path in files]
     if names[0].endswith(".csv"):
         # every cell as the text an ESP reads, numbers then as numbers (two engines' last digits differ)
-        frame = duckdb.execute(f"select * from read_csv({names}, all_varchar = true)").df()
+        frame = duckdb.execute(f"select * from read_csv({names}, all_varchar = true, {CSV_READ_OPTIONS})").df()
         return frame.map(_numeric_text)
     return duckdb.execute(f"select * from read_parquet({names})").df()
 

@@ -43,6 +43,9 @@ from pathlib import Path
 import duckdb
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# how the CSV files are written (RFC 4180), for reading them back without sniffing: a sniffer that
+# samples only rows without a quoted cell guesses "no quoting" and then fails on a later comma
+CSV_READ_OPTIONS = "header = true, delim = ',', quote = '\"', escape = '\"'"
 
 
 @dataclass(frozen=True)
