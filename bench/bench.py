@@ -152,6 +152,26 @@ def seconds_by_kind(results: list[dict]) -> dict[str, float]:
     return {kind: round(seconds, 1) for kind, seconds in sorted(totals.items())}
 
 
+# the propensity models (issue 29): their training set, training and validation, refit and scoring
+PROPENSITY_STEPS = {
+    "int_propensity_snapshots": "snapshot dates",
+    "int_customer_feature_snapshots": "training set (feature snapshots)",
+    "int_propensity_validation": "training and out-of-time validation",
+    "customer_propensity": "refit and scoring of every customer",
+}
+
+
+def propensity_seconds(results: list[dict]) -> dict:
+    """dbt's execution time of each propensity step, their total and its share of all nodes' time."""
+    by_model = {
+        r["unique_id"].split(".")[-1]: r["execution_time"] for r in results if r["unique_id"].startswith("model.")
+    }
+    steps = {name: round(by_model[name], 2) for name in PROPENSITY_STEPS if name in by_model}
+    everything = sum(r["execution_time"] for r in results)
+    total = sum(steps.values())
+    return {"steps": steps, "total": round(total, 2), "share": round(total / everything, 4) if everything else 0.0}
+
+
 def node_seconds(target: Path, unique_id: str) -> float:
     """Execution time dbt recorded for one node (the query itself, without dbt's start-up)."""
     return next(r["execution_time"] for r in run_results(target) if r["unique_id"] == unique_id)
@@ -297,6 +317,15 @@ def markdown(report: dict) -> str:
             for d in report["daily_builds"]
         ]
         lines.append("")
+    for build in ("full", "incremental"):
+        propensity = report.get(f"propensity_{build}_build")
+        if propensity and propensity["steps"]:
+            steps = ", ".join(f"{PROPENSITY_STEPS[n]} {v:.1f} s" for n, v in propensity["steps"].items())
+            lines += [
+                f"Propensity models in the {build} build: {propensity['total']:.1f} s, "
+                f"{propensity['share']:.1%} of dbt's execution time ({steps}).",
+                "",
+            ]
     tables = [("model (full build)", report["slowest_models"]), ("test (full build)", report["slowest_tests"])]
     if "slowest_incremental_models" in report:
         tables.append(("model (incremental build)", report["slowest_incremental_models"]))
@@ -368,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         "full_build_seconds_by_kind": seconds_by_kind(full_results),
         "slowest_models": slowest(full_results, "model"),
         "slowest_tests": slowest(full_results, "test"),
+        "propensity_full_build": propensity_seconds(full_results),
     }
     if failure is not None:
         report["full_build_failed"] = {
@@ -432,6 +462,7 @@ def after_full_build(
     memory["incremental_build"] = max(incremental_memory)
     report["incremental_build_runs_seconds"] = [round(v, 2) for v in incremental]
     report["slowest_incremental_models"] = slowest(run_results(target), "model")
+    report["propensity_incremental_build"] = propensity_seconds(run_results(target))
     phases["incremental_tests"], memory["incremental_tests"] = run_dbt(["test"], env, target)
     # before the phases that load data into this process: a child's peak memory counts from the fork
     report["daily_builds"] = daily_builds(args, day_d, env, warehouse, target)

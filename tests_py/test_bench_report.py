@@ -36,6 +36,8 @@ def stubbed(bench, monkeypatch, tmp_path):
     calls: list[list[str]] = []
     results = [
         _node("model.audience_warehouse.int_email_events_validated", 4.0),
+        _node("model.audience_warehouse.int_propensity_validation", 3.0),
+        _node("model.audience_warehouse.customer_propensity", 1.0),
         _node("test.audience_warehouse.t", 1.0),
     ]
 
@@ -130,6 +132,13 @@ def test_a_run_where_every_phase_finishes_exits_0_with_the_whole_report(stubbed,
     assert "Incremental equals full refresh: yes" in text
     assert "(lifetimes / ours = 3.5x)" in text
     assert ["run", "-s", "customer_rfm"] in calls
+    # the propensity models' time: 3 + 1 of the 9 s the nodes took
+    assert report["propensity_full_build"]["total"] == pytest.approx(4.0)
+    assert (
+        "Propensity models in the full build: 4.0 s, 44.4% of dbt's execution time "
+        "(training and out-of-time validation 3.0 s, refit and scoring of every customer 1.0 s)." in text
+    )
+    assert "Propensity models in the incremental build: 4.0 s" in text
     # how the working copy was made
     assert report["publish_copy_method"] == "copy"
     assert (

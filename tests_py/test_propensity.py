@@ -149,6 +149,58 @@ def test_propensity_segments_follow_the_decile_vars(site: Path) -> None:
     assert shares.high_risk == pytest.approx(0.4, abs=0.002)
 
 
+def test_the_past_snapshots_cover_a_seeded_sample_with_unchanged_features(site: Path) -> None:
+    """A smaller propensity_history_customers keeps snapshot 0 whole and, at the past snapshots, the same
+    customers everywhere: a uniform share of everyone (the keys are MD5 digits), each row as the full build has it."""
+    sampled = site / "sampled.duckdb"
+    sampled.write_bytes((site / "a.duckdb").read_bytes())
+    result = run_dbt(
+        [
+            "run",
+            "--select",
+            "int_propensity_snapshots",
+            "int_customer_feature_snapshots",
+            "--vars",
+            json.dumps({"propensity_history_customers": 5000}),
+        ],
+        site / "raw",
+        sampled,
+        site / "target-sampled",
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    select = f"select * from {FEATURE_SNAPSHOTS} order by snapshot_number, customer_key"
+    full, part = query(site / "a.duckdb", select), query(sampled, select)
+    customers = query(site / "a.duckdb", "select count(*) as n from marts.customers").n.iloc[0]
+    assert customers > 10_000  # so that 5,000 is a sample
+    pd.testing.assert_frame_equal(
+        full[full.snapshot_number == 0].reset_index(drop=True), part[part.snapshot_number == 0].reset_index(drop=True)
+    )
+    past = part[part.snapshot_number > 0]
+    # each past row is the full build's row for that customer and snapshot, but for the RFM score: its
+    # quintiles are those of the snapshot's (sampled) buyers, so a buyer near a boundary may move one
+    # quintile in each of the three
+    merged = full.merge(past[["customer_key", "snapshot_number"]], on=["customer_key", "snapshot_number"])
+    merged, past = merged.reset_index(drop=True), past.reset_index(drop=True)
+    pd.testing.assert_frame_equal(merged.drop(columns="rfm_score"), past.drop(columns="rfm_score"))
+    moved = (merged.rfm_score - past.rfm_score).abs()
+    assert moved.max() <= 3 and (moved == 0).mean() > 0.9
+    assert ((merged.rfm_score == 0) == (past.rfm_score == 0)).all()
+    # the same customers at every past snapshot: all of the sample first seen before it
+    in_sample = set(past.customer_key)
+    for number, rows in full[full.snapshot_number > 0].groupby("snapshot_number"):
+        assert set(rows.customer_key) & in_sample == set(past[past.snapshot_number == number].customer_key)
+    # they are the customers below the limit, about 5,000 of them: a binomial draw of share 5,000 / customers
+    limits = query(sampled, "select snapshot_number, sample_bucket_limit from intermediate.int_propensity_snapshots")
+    assert (limits[limits.snapshot_number == 0].sample_bucket_limit == 1_000_000).all()
+    limit = limits[limits.snapshot_number > 0].sample_bucket_limit.unique()
+    assert len(limit) == 1
+    everyone = query(site / "a.duckdb", "select customer_key from marts.customers").customer_key
+    drawn = set(everyone[everyone % 1_000_000 < limit[0]])
+    assert in_sample == drawn & set(full[full.snapshot_number > 0].customer_key)
+    share = 5000 / customers
+    assert abs(len(drawn) - 5000) < 4 * np.sqrt(customers * share * (1 - share))
+
+
 def test_the_lifecycle_baseline_applies_the_projects_own_rule(site: Path) -> None:
     """At the scoring snapshot the baseline's stage is customer_lifecycle's, but for anonymous browsing it omits."""
     agreement = query(

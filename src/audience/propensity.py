@@ -43,6 +43,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from threadpoolctl import threadpool_limits
 
 from audience.clv import ClvFitError, bgnbd_expected_purchases, bgnbd_probability_alive, fit_bgnbd
 
@@ -122,7 +123,6 @@ class PropensitySettings:
     random_seed: int = 42
     training_sample_size: int = 100_000
     bootstrap_samples: int = 100
-    evaluation_sample_size: int = 200_000
     importance_sample_size: int = 5_000
     importance_repeats: int = 3
     calibration_bins: int = 10
@@ -434,9 +434,8 @@ def validate_target(snapshots: pd.DataFrame, target: Target, settings: Propensit
     if validation is None:
         return base_rate_rows(snapshots, target, None)
     training = training_rows(snapshots, target, validation, settings)
+    # the sampled customers of that snapshot (int_customer_feature_snapshots samples the past snapshots)
     slice_ = snapshots[snapshots["snapshot_number"] == validation].sort_values("customer_key", kind="stable")
-    if len(slice_) > settings.evaluation_sample_size:  # metrics on 200,000 customers are precise to 0.001
-        slice_ = slice_.sample(settings.evaluation_sample_size, random_state=settings.random_seed).sort_index()
     label = labels_of(slice_, target)
     fold = fold_of(slice_["customer_key"])
     both_outcomes = len(np.unique(labels_of(training, target))) == 2 and len(np.unique(label)) == 2
@@ -512,14 +511,16 @@ def importance_rows(model, slice_: pd.DataFrame, label: np.ndarray, target: Targ
     """Permutation importance (drop in validation ROC AUC) of each feature for the chosen model."""
     n = min(len(slice_), settings.importance_sample_size)
     rows = np.sort(np.random.default_rng(settings.random_seed).choice(len(slice_), n, replace=False))
-    result = permutation_importance(
-        model,
-        feature_matrix(slice_.iloc[rows]),
-        label[rows],
-        scoring="roc_auc",
-        n_repeats=settings.importance_repeats,
-        random_state=settings.random_seed,
-    )
+    # one OpenMP thread: the many small predictions spend more on waking threads than on trees
+    with threadpool_limits(limits=1, user_api="openmp"):
+        result = permutation_importance(
+            model,
+            feature_matrix(slice_.iloc[rows]),
+            label[rows],
+            scoring="roc_auc",
+            n_repeats=settings.importance_repeats,
+            random_state=settings.random_seed,
+        )
     out = []
     for feature, mean, std in zip(FEATURES, result.importances_mean, result.importances_std, strict=True):
         common = {

@@ -1,13 +1,14 @@
 {#-
     One row per customer and propensity snapshot (int_propensity_snapshots)
-    for everyone first seen before the snapshot date: what was known then,
-    and what happened in the label windows after it. Features read only
-    events before the snapshot date (tests/customers/
+    for everyone first seen before the snapshot date (in the past snapshots,
+    the customers of the seeded sample: macro in_propensity_sample): what
+    was known then, and what happened in the label windows after it.
+    Features read only events before the snapshot date (tests/customers/
     assert_feature_snapshots_read_no_event_at_or_after_the_snapshot.sql);
     an order counts as a purchase if it was paid or not yet refunded or
     cancelled then, and browsing counts when the person was logged in. Every
-    comparison is at day grain:
-    a snapshot date is a midnight cut-off. Doc block `propensity_snapshots`.
+    comparison is at day grain: a snapshot date is a midnight cut-off. Doc
+    block `propensity_snapshots`.
 -#}
 
 {%- set windows = [30, 90] -%}
@@ -82,6 +83,7 @@ grid as (
     from customers
     inner join snapshots
         on customers.first_seen_at < snapshots.snapshot_at
+        and {{ in_propensity_sample('customers.customer_key', 'snapshots') }}
 
 ),
 
@@ -153,6 +155,7 @@ snapshot_purchases as (
     inner join snapshots
         on orders.ordered_date < snapshots.snapshot_date
         and (orders.voided_date is null or orders.voided_date >= snapshots.snapshot_date)
+        and {{ in_propensity_sample('orders.customer_key', 'snapshots') }}
     group by orders.customer_key, snapshots.snapshot_number
 
 ),
@@ -179,6 +182,7 @@ snapshot_signals as (
     inner join snapshots
         on daily_signals.occurred_date < snapshots.snapshot_date
         and daily_signals.occurred_date >= cast(snapshots.lookback_start_at as date)
+        and {{ in_propensity_sample('daily_signals.customer_key', 'snapshots') }}
     group by daily_signals.customer_key, snapshots.snapshot_number
 
 ),
@@ -229,6 +233,7 @@ purchase_labels as (
     inner join snapshots
         on orders.ordered_date >= snapshots.snapshot_date
         and orders.ordered_date < cast(snapshots.purchase_window_end_at as date)
+        and {{ in_propensity_sample('orders.customer_key', 'snapshots') }}
     where snapshots.has_purchase_label
     group by orders.customer_key, snapshots.snapshot_number
 
@@ -255,6 +260,7 @@ engagement_labels as (
     inner join snapshots
         on engagement.occurred_date >= snapshots.snapshot_date
         and engagement.occurred_date < cast(snapshots.engagement_window_end_at as date)
+        and {{ in_propensity_sample('engagement.customer_key', 'snapshots') }}
     where snapshots.has_engagement_label
     group by engagement.customer_key, snapshots.snapshot_number
 
