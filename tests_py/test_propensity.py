@@ -253,7 +253,8 @@ def shop_time(at: datetime) -> str:
 
 
 def inject_events_at(raw: Path, out: Path, at: datetime, emails: list[str]) -> None:
-    """Copy the raw files to ``out`` with, for each person, an order, an open and a product view at ``at`` and later."""
+    """Copy the raw files to ``out`` with, for each person, an order, an open, a spam complaint and a product view
+    at ``at`` and later."""
     out.mkdir()
     for path in raw.iterdir():
         (out / path.name).write_bytes(path.read_bytes())
@@ -283,7 +284,7 @@ def inject_events_at(raw: Path, out: Path, at: datetime, emails: list[str]) -> N
                 '{t.strftime("%Y-%m-%dT%H:%M:%SZ")}' as occurred_at,
                 cast('{t + timedelta(hours=2)}' as timestamp) as _loaded_at)
             from ({unopened})"""
-        for n, (kind, t) in enumerate([("open", later[0]), ("click", later[1])])
+        for n, (kind, t) in enumerate([("open", later[0]), ("click", later[1]), ("spam_complaint", later[0])])
     )
     con.execute(f"copy (select * from read_parquet('{events}') union all {new_events}) to '{out / events.name}'")
     new_web = " union all ".join(
@@ -299,7 +300,7 @@ def inject_events_at(raw: Path, out: Path, at: datetime, emails: list[str]) -> N
 
 
 def test_no_feature_reads_an_event_at_or_after_its_snapshot_date(site: Path) -> None:
-    """Orders, opens, clicks and visits landed at a snapshot's midnight and after change no feature of that
+    """Orders, opens, clicks, complaints and visits landed at a snapshot's midnight and after change no feature of that
     snapshot or an earlier one, while they do change the later snapshot's features and the snapshot's labels."""
     snapshots = query(site / "a.duckdb", "select * from intermediate.int_propensity_snapshots")
     as_of = query(site / "a.duckdb", "select as_of_date from intermediate.int_as_of_date").as_of_date.iloc[0]
@@ -351,6 +352,7 @@ def test_no_feature_reads_an_event_at_or_after_its_snapshot_date(site: Path) -> 
     now_after = after[(after.snapshot_number == 0) & injected].set_index("customer_key")
     assert (now_after.orders > now_before.loc[now_after.index, "orders"]).all()
     assert (now_after.product_views_30d > now_before.loc[now_after.index, "product_views_30d"]).all()
+    assert (now_after.email_opted_out == 1).all() and (now_after.email_opted_in == 0).all()
     labelled = after[(after.snapshot_number == 1) & injected]
     assert labelled.purchased_in_window.all() and labelled.engaged_in_window.all()
 

@@ -73,9 +73,15 @@ FEATURES: tuple[str, ...] = (
     "days_since_last_click",
     "days_since_last_visit",
     "days_since_last_engagement",
+    "open_rate_90d",
+    "click_rate_90d",
+    "email_opted_in",
+    "email_opted_out",
 )
-# Counts and amounts, log(1 + x) for the logistic regression.
-SKEWED: tuple[str, ...] = tuple(f for f in FEATURES if not f.startswith("days_since") or f == "tenure_days")
+# Counts, amounts and tenure, log(1 + x) for the logistic regression (not day counts, rates or flags).
+SKEWED: tuple[str, ...] = tuple(
+    f for f in FEATURES if not f.startswith(("days_since", "email_")) and not f.endswith("_rate_90d")
+)
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
     for everyone first seen before the snapshot date (in the past snapshots,
     the customers of the seeded sample: macro in_propensity_sample): what
     was known then, and what happened in the label windows after it.
-    Features read only events before the snapshot date (tests/customers/
-    assert_feature_snapshots_read_no_event_at_or_after_the_snapshot.sql);
+    Features read only events before the snapshot date (tests_py/
+    test_propensity.py lands events at a snapshot's midnight and checks);
     an order counts as a purchase if it was paid or not yet refunded or
     cancelled then, and browsing counts when the person was logged in. Every
     comparison is at day grain: a snapshot date is a midnight cut-off. Doc
@@ -50,9 +50,46 @@ messages as (
         delivered_at,
         -- a click counts as an open too (opens go untracked when images are blocked)
         case when clicked_at < opened_at or opened_at is null then clicked_at else opened_at end as opened_at,
-        clicked_at
+        clicked_at,
+        unsubscribed_at,
+        -- greatest() and least() skip nulls on DuckDB and Spark
+        least(complained_at, hard_bounced_at) as complained_or_bounced_at
 
     from {{ ref('int_email_messages_aggregated') }}
+
+),
+
+-- email permission evidence by the day it happened, as int_customer_email_consent
+-- reads it: a valid email opt-in; an opt-out from any row that is not one
+-- (fail closed), or an unsubscribe through the ESP; complaints and hard
+-- bounces for good
+permission_days as (
+
+    select
+        customer_key,
+        cast(occurred_at as date) as occurred_date,
+        invalid_reason is null
+            and consent_channel = 'email'
+            and consent_status = 'subscribed' as is_opt_in,
+        coalesce(consent_channel, '') <> 'sms'
+            and coalesce(consent_status, '') <> 'subscribed' as is_opt_out,
+        false as is_complaint_or_bounce
+
+    from {{ ref('int_consent_events_validated') }}
+    where customer_key is not null
+        and occurred_at is not null
+
+    union all
+
+    select customer_key, cast(unsubscribed_at as date), false, true, false
+    from messages
+    where unsubscribed_at is not null
+
+    union all
+
+    select customer_key, cast(complained_or_bounced_at as date), false, false, true
+    from messages
+    where complained_or_bounced_at is not null
 
 ),
 
@@ -223,6 +260,23 @@ silence_before_last_purchase as (
 
 ),
 
+snapshot_permissions as (
+
+    select
+        permission_days.customer_key,
+        snapshots.snapshot_number,
+        max(case when permission_days.is_opt_in then permission_days.occurred_date end) as last_opt_in_date,
+        max(case when permission_days.is_opt_out then permission_days.occurred_date end) as last_opt_out_date,
+        max(case when permission_days.is_complaint_or_bounce then 1 else 0 end) as has_complained_or_bounced
+
+    from permission_days
+    inner join snapshots
+        on permission_days.occurred_date < snapshots.snapshot_date
+        and {{ in_propensity_sample('permission_days.customer_key', 'snapshots') }}
+    group by permission_days.customer_key, snapshots.snapshot_number
+
+),
+
 purchase_labels as (
 
     select
@@ -291,6 +345,24 @@ measured as (
         coalesce(snapshot_signals.{{ column }}_{{ days }}d, 0) as {{ column }}_{{ days }}d,
         {%- endfor %}
         {%- endfor %}
+        snapshot_signals.opens_90d / nullif(snapshot_signals.deliveries_90d, 0) as open_rate_90d,
+        snapshot_signals.clicks_90d / nullif(snapshot_signals.deliveries_90d, 0) as click_rate_90d,
+        -- as int_customer_email_consent decides, on the days before the snapshot: an opt-out on or after
+        -- the last opt-in stands (a tie stays out); a complaint or hard bounce for good
+        case
+            when snapshot_permissions.last_opt_out_date
+                >= coalesce(snapshot_permissions.last_opt_in_date, snapshot_permissions.last_opt_out_date)
+                or snapshot_permissions.has_complained_or_bounced = 1
+                then 1
+            else 0
+        end as email_opted_out,
+        case
+            when snapshot_permissions.last_opt_in_date is not null
+                and coalesce(snapshot_permissions.last_opt_out_date < snapshot_permissions.last_opt_in_date, true)
+                and snapshot_permissions.has_complained_or_bounced = 0
+                then 1
+            else 0
+        end as email_opted_in,
         {%- for column in ['open', 'click', 'visit'] %}
         {{ dbt.datediff('snapshot_signals.last_' ~ column ~ '_date', 'grid.snapshot_date', 'day') }}
             as days_since_last_{{ column }},
@@ -321,6 +393,9 @@ measured as (
     left join snapshot_signals
         on grid.customer_key = snapshot_signals.customer_key
         and grid.snapshot_number = snapshot_signals.snapshot_number
+    left join snapshot_permissions
+        on grid.customer_key = snapshot_permissions.customer_key
+        and grid.snapshot_number = snapshot_permissions.snapshot_number
     left join silence_before_last_purchase
         on grid.customer_key = silence_before_last_purchase.customer_key
         and grid.snapshot_number = silence_before_last_purchase.snapshot_number
