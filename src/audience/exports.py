@@ -198,6 +198,35 @@ def list_file_name(columns: tuple[str, ...]) -> str:
     return f"regexp_replace(lower({joined}), '[^a-z0-9_-]+', '_', 'g')"
 
 
+def list_files(relation: str, columns: tuple[str, ...]) -> str:
+    """SQL for ``relation``'s rows with ``list_file``: one name per list, never one name for two lists.
+
+    Two lists whose keys read the same once lower-cased and cleaned (``Win
+    Back`` and ``win_back``) would share a file, so an ESP import would mix
+    them: such names get the first 8 hex digits of the MD5 of their exact
+    key values (``win_back-3f2a9c1e``). Every other name stays readable.
+    """
+    exact = "concat_ws(chr(31), " + ", ".join(f'"{column}"' for column in columns) + ")"
+    return f"""
+        with keyed as (
+            select *, {list_file_name(columns)} as readable_name, {exact} as exact_key from {relation}
+        ),
+        names as (
+            select
+                exact_key,
+                case
+                    when count(*) over (partition by readable_name) > 1
+                        then readable_name || '-' || left(md5(exact_key), 8)
+                    else readable_name
+                end as list_file
+            from (select distinct readable_name, exact_key from keyed) as lists
+        )
+        select keyed.*, names.list_file
+        from keyed
+        inner join names on keyed.exact_key = names.exact_key
+    """
+
+
 def split_csv(source: Path, stem: Path, max_bytes: int) -> list[Path]:
     """``source`` as ``<stem>.csv``, or as ``<stem>-part-<n>.csv`` files of at most ``max_bytes`` each.
 
@@ -257,7 +286,7 @@ def write_lists(con: duckdb.DuckDBPyConnection, spec: ExportSpec, folder: Path) 
     kinds = dict((name, kind) for name, kind, *_ in con.execute(f"describe select * from {spec.relation}").fetchall())
     columns = ", ".join(f"{csv_cell(quoted(name), kinds[name])} as {quoted(header)}" for name, header in spec.headers)
     con.execute(
-        f"copy (select {columns}, {list_file_name(spec.lists_by)} as list_file from {spec.relation}) "
+        f"copy (select {columns}, list_file from ({list_files(spec.relation, spec.lists_by)}) as named) "
         f"to '{staging}' ({copy_options('csv')}, partition_by (list_file))"
     ).fetchall()
     written = []
