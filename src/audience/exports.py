@@ -33,6 +33,7 @@ it, so a file another export version links to is replaced, never changed.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import shutil
@@ -198,33 +199,42 @@ def list_file_name(columns: tuple[str, ...]) -> str:
     return f"regexp_replace(lower({joined}), '[^a-z0-9_-]+', '_', 'g')"
 
 
-def list_files(relation: str, columns: tuple[str, ...]) -> str:
-    """SQL for ``relation``'s rows with ``list_file``: one name per list, never one name for two lists.
+def list_file_names(con: duckdb.DuckDBPyConnection, relation: str, columns: tuple[str, ...]) -> str:
+    """SQL for each row's list file name: ``list_file_name``, never one name for two lists.
 
     Two lists whose keys read the same once lower-cased and cleaned (``Win
     Back`` and ``win_back``) would share a file, so an ESP import would mix
     them: such names get the first 8 hex digits of the MD5 of their exact
-    key values (``win_back-3f2a9c1e``). Every other name stays readable.
+    key values, joined by the unit separator (``win_back-3f2a9c1e``). Every
+    other name stays readable; without such a pair the expression is
+    ``list_file_name`` itself.
     """
-    exact = "concat_ws(chr(31), " + ", ".join(f'"{column}"' for column in columns) + ")"
-    return f"""
-        with keyed as (
-            select *, {list_file_name(columns)} as readable_name, {exact} as exact_key from {relation}
-        ),
-        names as (
-            select
-                exact_key,
-                case
-                    when count(*) over (partition by readable_name) > 1
-                        then readable_name || '-' || left(md5(exact_key), 8)
-                    else readable_name
-                end as list_file
-            from (select distinct readable_name, exact_key from keyed) as lists
+    readable = list_file_name(columns)
+    keys = ", ".join(f'"{column}"' for column in columns)
+    lists = con.execute(f"select distinct {readable}, {keys} from {relation}").fetchall()
+    by_name: dict[str, list[tuple]] = {}
+    for name, *values in lists:
+        by_name.setdefault(name, []).append(tuple(values))
+    shared = [(name, values) for name, key_values in by_name.items() if len(key_values) > 1 for values in key_values]
+    if not shared:
+        return readable
+    cases = []
+    for name, values in sorted(shared, key=repr):
+        exact = "\x1f".join(str(v) for v in values if v is not None)
+        unique = f"{name}-{hashlib.md5(exact.encode()).hexdigest()[:8]}"
+        match = " and ".join(
+            f'"{column}" is not distinct from {sql_literal(value)}'
+            for column, value in zip(columns, values, strict=True)
         )
-        select keyed.*, names.list_file
-        from keyed
-        inner join names on keyed.exact_key = names.exact_key
-    """
+        cases.append(f"when {match} then {sql_literal(unique)}")
+    return f"case {' '.join(cases)} else {readable} end"
+
+
+def sql_literal(value: object) -> str:
+    """A list key's value as a SQL literal (text quoted, quotes doubled; null as null)."""
+    if value is None:
+        return "null"
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def split_csv(source: Path, stem: Path, max_bytes: int) -> list[Path]:
@@ -286,7 +296,8 @@ def write_lists(con: duckdb.DuckDBPyConnection, spec: ExportSpec, folder: Path) 
     kinds = dict((name, kind) for name, kind, *_ in con.execute(f"describe select * from {spec.relation}").fetchall())
     columns = ", ".join(f"{csv_cell(quoted(name), kinds[name])} as {quoted(header)}" for name, header in spec.headers)
     con.execute(
-        f"copy (select {columns}, list_file from ({list_files(spec.relation, spec.lists_by)}) as named) "
+        f"copy (select {columns}, {list_file_names(con, spec.relation, spec.lists_by)} as list_file "
+        f"from {spec.relation}) "
         f"to '{staging}' ({copy_options('csv')}, partition_by (list_file))"
     ).fetchall()
     written = []
