@@ -83,3 +83,20 @@
     {%- endif -%}
     {{ statements[-1] }}
 {%- endmacro %}
+
+{#-
+    Email permission evidence in a consent event row (int_consent_events_validated),
+    the rule of doc block `email_permission_rules`: an opt-in counts only from a
+    valid email row; any status but subscribed on a row that may be email is an
+    opt-out, whatever the row's defects (fail closed).
+-#}
+{% macro is_email_opt_in() -%}
+    invalid_reason is null
+            and consent_channel = 'email'
+            and consent_status = 'subscribed'
+{%- endmacro %}
+
+{% macro is_email_opt_out() -%}
+    coalesce(consent_channel, '') <> 'sms'
+            and coalesce(consent_status, '') <> 'subscribed'
+{%- endmacro %}

@@ -39,13 +39,10 @@ consent_evidence as (
         customer_key,
         consent_source,
         occurred_at,
-        invalid_reason is null
-            and consent_channel = 'email'
-            and consent_status = 'subscribed' as is_opt_in,
+        {{ is_email_opt_in() }} as is_opt_in,
         -- any status but subscribed says "do not mail", whatever the row's
         -- defects; a missing or unknown channel may be email
-        coalesce(consent_channel, '') <> 'sms'
-            and coalesce(consent_status, '') <> 'subscribed' as is_opt_out,
+        {{ is_email_opt_out() }} as is_opt_out,
         {{ effective_at }} as effective_at
 
     from consent_events

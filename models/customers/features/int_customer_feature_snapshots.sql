@@ -68,11 +68,8 @@ permission_days as (
     select
         customer_key,
         cast(occurred_at as date) as occurred_date,
-        invalid_reason is null
-            and consent_channel = 'email'
-            and consent_status = 'subscribed' as is_opt_in,
-        coalesce(consent_channel, '') <> 'sms'
-            and coalesce(consent_status, '') <> 'subscribed' as is_opt_out,
+        {{ is_email_opt_in() }} as is_opt_in,
+        {{ is_email_opt_out() }} as is_opt_out,
         false as is_complaint_or_bounce
 
     from {{ ref('int_consent_events_validated') }}
