@@ -56,7 +56,14 @@ from pathlib import Path
 
 import duckdb
 
-from audience.compare import COMPARED_SCHEMAS, FLOAT_DECIMALS, compare_warehouses, history_dependent
+from audience.compare import (
+    COMPARED_SCHEMAS,
+    FLOAT_DECIMALS,
+    KEEP_FIT_VARS,
+    compare_warehouses,
+    copy_kept_fit,
+    history_dependent,
+)
 from audience.generate import GeneratorConfig
 from audience.publish import Published, new_export_folder, prepare_working_copy, publish
 
@@ -475,7 +482,12 @@ def after_full_build(
     refresh_env = dict(
         env, AUDIENCE_DUCKDB_PATH=str(full_refresh), AUDIENCE_EXPORTS_DIR=str(args.work / "exports_full")
     )
-    phases["full_refresh_next_day"], _ = run_build(["build", *NO_TESTS, "--full-refresh"], refresh_env, target)
+    # with the incremental build's kept propensity fit, so both score with the same fitted models
+    copy_kept_fit(warehouse, full_refresh)
+    keep_fit = ["--vars", json.dumps(KEEP_FIT_VARS)]
+    phases["full_refresh_next_day"], _ = run_build(
+        ["build", *NO_TESTS, "--full-refresh", *keep_fit], refresh_env, target
+    )
     report["incremental_vs_full_refresh"] = compare_warehouses(warehouse, full_refresh, history_dependent(target))
     full_refresh.unlink()
 

@@ -26,6 +26,11 @@ ROWS_PER_COMPARISON = 16_000_000
 HISTORY_NODES = ("snapshot.audience_warehouse.", "model.audience_warehouse.int_trigger_firings")
 # columns that record when a build changed a row (the change cursor): other builds, other times
 BUILD_TIME_COLUMNS = {("activation", "updated_at")}
+# the tables that hold the kept propensity fit (doc block `propensity_refits`), and the vars with which a full
+# refresh keeps the fit it finds: an incremental build between refits is compared with a full refresh that
+# keeps the same fit
+KEPT_FIT_TABLES = ("int_propensity_snapshots", "int_customer_feature_snapshots", "int_propensity_validation")
+KEEP_FIT_VARS = {"propensity_refit_on_full_refresh": False}
 
 
 def history_dependent(target: Path) -> set[str]:
@@ -39,6 +44,27 @@ def history_dependent(target: Path) -> set[str]:
             seen.add(node)
             pending.extend(children.get(node, []))
     return {node.split(".")[-1] for node in seen if node.startswith(("model.", "snapshot."))}
+
+
+def copy_kept_fit(source: Path, target: Path) -> list[str]:
+    """Copy the kept propensity fit's tables from warehouse ``source`` into ``target`` (created if missing).
+
+    A full refresh of ``target`` run with KEEP_FIT_VARS then scores with the same fit as ``source``'s builds.
+    Returns the tables copied, as schema.table.
+    """
+    # a new file in the format the project writes (profiles.yml)
+    with duckdb.connect(str(target), config={"storage_compatibility_version": "v1.4.0"}) as con:
+        con.execute(f"attach '{source}' as kept_fit (read_only)")
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = 'kept_fit' and table_type = 'BASE TABLE' and table_name in "
+            f"({', '.join('?' for _ in KEPT_FIT_TABLES)}) order by all",
+            list(KEPT_FIT_TABLES),
+        ).fetchall()
+        for schema, table in tables:
+            con.execute(f'create schema if not exists "{schema}"')
+            con.execute(f'create or replace table "{schema}"."{table}" as select * from kept_fit."{schema}"."{table}"')
+    return [f"{schema}.{table}" for schema, table in tables]
 
 
 def comparable_select(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:

@@ -43,3 +43,22 @@ def to_pandas(
             relation = relation.select(", ".join(columns))
         return relation.df()
     raise TypeError(f"not a relation this project reads: {type(relation).__name__}")
+
+
+def stored_table(session: object, this: object) -> pd.DataFrame | None:
+    """The rows a model stored in an earlier build (``dbt.this``), or None when it has no table yet.
+
+    For models that keep a result between builds; ``session`` is the one dbt hands the model.
+    """
+    if hasattr(session, "catalog"):  # PySpark
+        name = f"{this.schema}.{this.identifier}"
+        return session.table(name).toPandas() if session.catalog.tableExists(name) else None
+    if hasattr(session, "execute"):  # DuckDB
+        # fetchall: DuckDB 2.0 refuses the next query while a result is left unfetched
+        [(found,)] = session.execute(
+            "select count(*) from information_schema.tables"
+            " where table_catalog = ? and table_schema = ? and table_name = ?",
+            [this.database, this.schema, this.identifier],
+        ).fetchall()
+        return session.execute(f"select * from {this!r}").df() if found else None
+    raise TypeError(f"not a session this project reads: {type(session).__name__}")

@@ -545,11 +545,15 @@ def validation_table(snapshots: pd.DataFrame, settings: PropensitySettings) -> p
     """The long evaluation table (target, candidate, candidate_kind, measure, position, label, value)."""
     snapshots = snapshots[snapshots["snapshot_number"] > 0]
     rows = [row for target in TARGETS for row in validate_target(snapshots, target, settings)]
-    frame = pd.DataFrame(
-        rows, columns=["target", "candidate", "candidate_kind", "measure", "position", "label", "value"]
+    return typed_validation(
+        pd.DataFrame(rows, columns=["target", "candidate", "candidate_kind", "measure", "position", "label", "value"])
     )
-    # Python ints and None: an integer column with nulls for DuckDB and Spark alike
-    frame["position"] = [None if pd.isna(p) else int(p) for p in frame["position"]]
+
+
+def typed_validation(frame: pd.DataFrame) -> pd.DataFrame:
+    """The validation table with ``position`` as Python ints and None (engines read it back as floats with NaN)."""
+    # an integer column with nulls for DuckDB and Spark alike
+    frame["position"] = pd.Series([None if pd.isna(p) else int(p) for p in frame["position"]], dtype=object)
     return frame
 
 
@@ -614,7 +618,8 @@ def customer_propensity_table(
         else:
             score = platt_input(baseline_scores(today, target, pick["stage_rates"], settings)[pick["candidate"]], False)
         probability = pick["platt"](score)
-        version = model_version(target.name, pick["candidate"], snapshots, settings)
+        # the fit's dates, not the scoring snapshot's: the version stays the same between refits
+        version = model_version(target.name, pick["candidate"], snapshots[snapshots["snapshot_number"] > 0], settings)
         if target.name == "purchase":
             out["purchase_probability"] = probability
             out["purchase_propensity_decile"] = deciles(probability, out["customer_key"].to_numpy())

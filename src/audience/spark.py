@@ -111,7 +111,8 @@ def run_python_model(node: dict, manifest: dict, session) -> None:
     spec = importlib.util.spec_from_file_location(node["name"], PROJECT_DIR / node["original_file_path"])
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    dbt = SimpleNamespace(ref=lambda name: session.table(relations[name]), config=_Config(node["config"]))
+    this = SimpleNamespace(database=node["database"], schema=node["schema"], identifier=node["alias"])
+    dbt = SimpleNamespace(ref=lambda name: session.table(relations[name]), config=_Config(node["config"]), this=this)
     frame = module.model(dbt, session)
     session.sql(f"create database if not exists {node['schema']}")
     (

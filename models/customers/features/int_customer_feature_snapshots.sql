@@ -1,3 +1,14 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        full_refresh=propensity_full_refresh_config(),
+        pre_hook="{{ delete_propensity_rows_to_replace(kept=propensity_fit_is_kept()) }}",
+        post_hook=erasure_hook({'customer_key': 'customer_key'})
+    )
+}}
+
 {#-
     One row per customer and propensity snapshot (int_propensity_snapshots)
     for everyone first seen before the snapshot date (in the past snapshots,
@@ -7,9 +18,13 @@
     test_propensity.py lands events at a snapshot's midnight and checks);
     an order counts as a purchase if it was paid or not yet refunded or
     cancelled then, and browsing counts when the person was logged in. Every
-    comparison is at day grain: a snapshot date is a midnight cut-off. Doc
-    block `propensity_snapshots`.
+    comparison is at day grain: a snapshot date is a midnight cut-off. The
+    past snapshots' rows are kept while the fit is (int_propensity_snapshots):
+    a build between refits computes snapshot 0 only, and erased people's
+    kept rows are deleted. Doc blocks `propensity_snapshots`, `propensity_refits`.
 -#}
+
+{%- set kept = propensity_fit_is_kept() -%}
 
 {%- set windows = [30, 90] -%}
 {%- set signal_counts = ['deliveries', 'opens', 'clicks', 'web_sessions', 'product_views', 'add_to_carts'] -%}
@@ -25,6 +40,9 @@ customers as (
 snapshots as (
 
     select * from {{ ref('int_propensity_snapshots') }}
+    {%- if kept %}
+    where snapshot_number = 0
+    {%- endif %}
 
 ),
 
@@ -326,6 +344,7 @@ measured as (
         snapshots.is_scoring_snapshot,
         snapshots.has_purchase_label,
         snapshots.has_engagement_label,
+        snapshots.fit_id,
         {{ dbt.datediff('grid.first_seen_date', 'grid.snapshot_date', 'day') }} as tenure_days,
         coalesce(snapshot_purchases.orders, 0) as orders,
         {%- for days in windows %}

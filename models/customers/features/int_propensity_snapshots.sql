@@ -1,14 +1,28 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        full_refresh=propensity_full_refresh_config(),
+        pre_hook="{{ delete_propensity_rows_to_replace(kept=not propensity_refit_due()) }}"
+    )
+}}
+
 {#-
     The snapshot dates of the propensity models: snapshot 0 is the as-of
     cut-off (the day after the as-of date; scored, no outcome yet), snapshot
-    n is n x propensity_snapshot_interval_days before it. A snapshot sees
-    the events before its date and is labelled by the events in the label
-    windows from its date on; a label is known only when its window ended
-    by the as-of cut-off. The past snapshots cover a seeded sample of about
-    propensity_history_customers customers (macro in_propensity_sample),
-    the scoring snapshot everyone. Doc block `propensity_snapshots`.
+    n is n x propensity_snapshot_interval_days before the fit's cut-off (the
+    day after fitted_as_of_date). A snapshot sees the events before its date
+    and is labelled by the events in the label windows from its date on; a
+    label is known only when its window ended by the fit's cut-off. The past
+    snapshots cover a seeded sample of about propensity_history_customers
+    customers (macro in_propensity_sample), the scoring snapshot everyone.
+    The fit (its as-of date, the past snapshots, their sample) is kept until
+    a refit is due (macro propensity_refit_due): until then a build replaces
+    only snapshot 0. Doc blocks `propensity_snapshots`, `propensity_refits`.
 -#}
 
+{%- set refit = propensity_refit_due() -%}
 {%- set interval_days = var('propensity_snapshot_interval_days') -%}
 {%- set purchase_days = var('propensity_purchase_window_days') -%}
 {%- set engagement_days = var('propensity_engagement_window_days') -%}
@@ -29,9 +43,32 @@ customer_count as (
 
 ),
 
+-- the fit this build uses: a new one, or the one kept since its as-of date
+fit as (
+
+    {%- if refit %}
+    select
+        as_of_date as fitted_as_of_date,
+        {{ build_time() }} as fitted_at,
+        {{ dbt.hash(dbt.concat([
+            "cast(as_of_date as " ~ dbt.type_string() ~ ")",
+            "'" ~ propensity_fit_settings() ~ "'",
+            "cast(" ~ build_time() ~ " as " ~ dbt.type_string() ~ ")",
+        ])) }} as fit_id,
+        '{{ propensity_fit_settings() }}' as fit_settings
+    from as_of
+    {%- else %}
+    -- (the pre-hook has deleted the kept snapshot 0)
+    select fitted_as_of_date, fitted_at, fit_id, fit_settings
+    from {{ this }}
+    where snapshot_number = 1
+    {%- endif %}
+
+),
+
 snapshot_numbers as (
 
-    {%- for snapshot_number in range(var('propensity_snapshot_count') + 1) %}
+    {%- for snapshot_number in range(var('propensity_snapshot_count') + 1 if refit else 1) %}
     select {{ snapshot_number }} as snapshot_number
     {{- "\n\n    union all\n" if not loop.last }}
     {%- endfor %}
@@ -42,9 +79,14 @@ snapshot_days as (
 
     select
         snapshot_numbers.snapshot_number,
-        {{ dbt.dateadd('day', '1 - ' ~ interval_days ~ ' * snapshot_numbers.snapshot_number', 'as_of.as_of_date') }}
-            as snapshot_day,
-        as_of.as_of_date,
+        case
+            when snapshot_numbers.snapshot_number = 0 then {{ dbt.dateadd('day', 1, 'as_of.as_of_date') }}
+            else {{ dbt.dateadd('day', '1 - ' ~ interval_days ~ ' * snapshot_numbers.snapshot_number', 'fit.fitted_as_of_date') }}
+        end as snapshot_day,
+        fit.fitted_as_of_date,
+        fit.fitted_at,
+        fit.fit_id,
+        fit.fit_settings,
         case
             when snapshot_numbers.snapshot_number = 0 then {{ buckets }}
             else least(
@@ -56,6 +98,7 @@ snapshot_days as (
 
     from snapshot_numbers
     cross join as_of
+    cross join fit
     cross join customer_count
 
 ),
@@ -73,11 +116,16 @@ final as (
         cast({{ dbt.dateadd('day', engagement_days, 'snapshot_day') }} as {{ dbt.type_timestamp() }})
             as engagement_window_end_at,
         snapshot_number = 0 as is_scoring_snapshot,
-        {{ dbt.dateadd('day', purchase_days, 'snapshot_day') }} <= {{ dbt.dateadd('day', 1, 'as_of_date') }}
+        -- snapshot 0 lies after the fit's cut-off: never labelled
+        {{ dbt.dateadd('day', purchase_days, 'snapshot_day') }} <= {{ dbt.dateadd('day', 1, 'fitted_as_of_date') }}
             as has_purchase_label,
-        {{ dbt.dateadd('day', engagement_days, 'snapshot_day') }} <= {{ dbt.dateadd('day', 1, 'as_of_date') }}
+        {{ dbt.dateadd('day', engagement_days, 'snapshot_day') }} <= {{ dbt.dateadd('day', 1, 'fitted_as_of_date') }}
             as has_engagement_label,
-        sample_bucket_limit
+        sample_bucket_limit,
+        fitted_as_of_date,
+        fitted_at,
+        fit_id,
+        fit_settings
 
     from snapshot_days
 
