@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from audience.compare import KEEP_FIT_VARS, copy_kept_fit
 from audience.generate import config_with, generate
 from conftest import DAY_FOLDER_READERS, day_folder_rows, rows_in_one_only, run_dbt_and_export
 
@@ -42,6 +43,16 @@ INCREMENTAL_INTERMEDIATES = [
     "int_web_visitors",
     "int_email_messages_aggregated",
 ]
+# The propensity fit's kept tables and what scores with it: equal to a full refresh that keeps the same fit.
+PROPENSITY = [
+    "intermediate.int_propensity_snapshots",
+    "intermediate.int_customer_feature_snapshots",
+    "intermediate.int_propensity_validation",
+    "marts.customer_propensity",
+    "marts.propensity_model_evaluation",
+    "activation.esp_contacts",
+]
+FIT_SQL = "select * from intermediate.int_propensity_snapshots order by snapshot_number"
 DIMENSIONS = (
     "rfm_segment",
     "engagement_tier",
@@ -82,6 +93,7 @@ class History:
     moved_account: int
     moved_account_email: str
     moved_account_orders: int
+    fits: dict[str, pd.DataFrame]
 
 
 def extract(root: Path, end: date) -> Path:
@@ -101,8 +113,15 @@ def exports(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}_exports")
 
 
-def build(raw: Path, warehouse: Path, root: Path, *extra: str, export_days: int = EXPORT_DAYS) -> None:
-    args = [*BUILD_WITHOUT_TESTS, *extra, "--vars", json.dumps({"change_log_export_days": export_days})]
+def build(
+    raw: Path, warehouse: Path, root: Path, *extra: str, export_days: int = EXPORT_DAYS, variables: dict | None = None
+) -> None:
+    args = [
+        *BUILD_WITHOUT_TESTS,
+        *extra,
+        "--vars",
+        json.dumps({"change_log_export_days": export_days, **(variables or {})}),
+    ]
     result = run_dbt_and_export(args, raw, warehouse, root / "target", exports(warehouse))
     assert result.returncode == 0, result.stdout[-4000:]
 
@@ -160,6 +179,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
 
     raw = extract(root, DAY_1)
     build(raw, incremental, root)
+    fits = {"day_1": read(incremental, FIT_SQL)}
+    shutil.copyfile(incremental, root / "incremental_day_1.duckdb")
     files = {"day_1": change_log_files(incremental)}
     segments = {"day_1": read(incremental, "select * from marts.customer_segments")}
     memberships = {"day_1": read(incremental, MEMBERSHIPS_SQL)}
@@ -209,7 +230,10 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     deliver_campaign(raw, orphans.campaign_id, day_2.isoformat())
     change_account_email(raw, int(account.shop_customer_id), moved_email, day_2.isoformat())
     build(raw, incremental, root)
-    build(raw, full, root, "--full-refresh")
+    fits["day_2"] = read(incremental, FIT_SQL)
+    # a full refresh that keeps the incremental build's propensity fit (as the benchmark's comparison does)
+    copy_kept_fit(incremental, full)
+    build(raw, full, root, "--full-refresh", variables=KEEP_FIT_VARS)
     segments["day_2"] = read(incremental, "select * from marts.customer_segments")
     memberships["day_2"] = read(incremental, MEMBERSHIPS_SQL)
     memberships["day_2_full"] = read(full, MEMBERSHIPS_SQL)
@@ -222,16 +246,23 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     deliver_campaign(raw, orphans.campaign_id, day_2.isoformat())
     change_account_email(raw, int(account.shop_customer_id), moved_email, day_2.isoformat())
     build(raw, incremental, root)
+    fits["day_32"] = read(incremental, FIT_SQL)
     files["day_32"] = change_log_files(incremental)
     segments["day_32"] = read(incremental, "select * from marts.customer_segments")
     before = int(read(incremental, "select count(*) as n from snapshots.customer_segments_snapshot").n[0])
     changes_before = int(read(incremental, CHANGE_LOG_COUNT_SQL).n[0])
     build(raw, incremental, root)
+    fits["day_32_again"] = read(incremental, FIT_SQL)
     after = int(read(incremental, "select count(*) as n from snapshots.customer_segments_snapshot").n[0])
     changes_after = int(read(incremental, CHANGE_LOG_COUNT_SQL).n[0])
     files["day_32_again"] = change_log_files(incremental)
     build(raw, incremental, root, export_days=SHORT_EXPORT_DAYS)
     files["day_32_short_window"] = change_log_files(incremental)
+    # a var the fit depends on changes: a copy of the warehouse is refitted on the same day
+    refit = root / "refit.duckdb"
+    shutil.copyfile(incremental, refit)
+    build(raw, refit, root, variables={"propensity_purchase_window_days": 21})
+    fits["day_32_new_window"] = read(refit, FIT_SQL)
     return History(
         root,
         incremental,
@@ -251,6 +282,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
         int(account.shop_customer_id),
         moved_email,
         int(account.orders),
+        fits,
     )
 
 
@@ -339,11 +371,14 @@ def sorted_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(
-    "relation", [f"marts.{m}" for m in FACTS + MARTS] + [f"intermediate.{m}" for m in INCREMENTAL_INTERMEDIATES]
+    "relation",
+    [f"marts.{m}" for m in FACTS + MARTS] + [f"intermediate.{m}" for m in INCREMENTAL_INTERMEDIATES] + PROPENSITY,
 )
 def test_incremental_run_equals_full_refresh(history: History, relation: str) -> None:
-    full = read(history.full_day_2, f"select * from {relation}")
-    incremental = read(history.incremental_day_2, f"select * from {relation}")
+    # an activation table's updated_at is when a build changed the row: another build, another time
+    columns = "* exclude (updated_at)" if relation.startswith("activation.") else "*"
+    full = read(history.full_day_2, f"select {columns} from {relation}")
+    incremental = read(history.incremental_day_2, f"select {columns} from {relation}")
     assert len(full) > 0
     pd.testing.assert_frame_equal(sorted_rows(full), sorted_rows(incremental[full.columns]), check_dtype=False)
 
@@ -463,6 +498,41 @@ def test_change_log_holds_exactly_the_membership_differences(history: History) -
     )
     assert int(sizes.entered[0]) == len(entered)
     assert int(sizes.exited[0]) == len(exited)
+
+
+def test_the_propensity_fit_is_kept_until_a_refit_is_due(history: History) -> None:
+    """propensity_refit_days (7): day 2 keeps day 1's fit, day 32 refits, a rebuild keeps it, a changed var refits."""
+    fits = history.fits
+    fitted = {day: set(pd.to_datetime(fit.fitted_as_of_date)) for day, fit in fits.items()}
+    ids = {day: set(fit.fit_id) for day, fit in fits.items()}
+    assert all(len(ids[day]) == 1 == len(fitted[day]) for day in fits)
+    as_of = {day: pd.Timestamp(fit.snapshot_date[0]) - pd.Timedelta(days=1) for day, fit in fits.items()}
+    assert as_of["day_2"] - as_of["day_1"] == pd.Timedelta(days=1)
+    # fitted on its own as-of date on day 1; kept on day 2: the same past snapshots, the scoring one a day later
+    assert fitted["day_1"] == {as_of["day_1"]}
+    assert ids["day_2"] == ids["day_1"] and fitted["day_2"] == fitted["day_1"]
+    pd.testing.assert_frame_equal(fits["day_2"].iloc[1:], fits["day_1"].iloc[1:])
+    # 31 days on: refitted, the past snapshots counting back from the new as-of date
+    assert ids["day_32"] != ids["day_1"] and fitted["day_32"] == {as_of["day_32"]}
+    interval = pd.Timedelta(days=30)
+    assert pd.Timestamp(fits["day_32"].snapshot_date[1]) == as_of["day_32"] + pd.Timedelta(days=1) - interval
+    assert ids["day_32_again"] == ids["day_32"]
+    # a changed label window: refitted on the same as-of date, labels known only for the new window
+    assert ids["day_32_new_window"] != ids["day_32"] and fitted["day_32_new_window"] == fitted["day_32"]
+    assert "propensity_purchase_window_days=21" in fits["day_32_new_window"].fit_settings[0]
+    ends = fits["day_32_new_window"].purchase_window_end_at - pd.to_datetime(fits["day_32_new_window"].snapshot_date)
+    assert (ends == pd.Timedelta(days=21)).all()
+
+
+def test_kept_past_snapshots_are_day_ones_without_the_erased_customer(history: History) -> None:
+    """Between refits the past snapshots are not recomputed; an erasure still removes its person's rows at once."""
+    sql = "select * from intermediate.int_customer_feature_snapshots where snapshot_number > 0"
+    day_1 = read(history.root / "incremental_day_1.duckdb", sql)
+    day_2 = read(history.incremental_day_2, sql)
+    erased = day_1.customer_key == history.erased_customer_key
+    assert erased.sum() > 0
+    assert (day_2.customer_key != history.erased_customer_key).all()
+    pd.testing.assert_frame_equal(sorted_rows(day_1[~erased]), sorted_rows(day_2[day_1.columns]), check_dtype=False)
 
 
 def test_erasure_removes_snapshot_history_and_activation_rows(history: History) -> None:
