@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from audience.__main__ import main as audience_cli
-from audience.compare import compare_warehouses, history_dependent
+from audience.compare import KEEP_FIT_VARS, compare_warehouses, copy_kept_fit, history_dependent
 from audience.exports import CSV_READ_OPTIONS
 from audience.generate import config_with, generate
 from audience.hostile import append_hostile_day, hostile_load_time
@@ -81,7 +81,10 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
     day_1 = build(raw, incremental, root)
     manifest = extract(raw, DAY_D + timedelta(days=1), days=2)
     day_2 = build(raw, incremental, root)
-    build(raw, full, root, "--full-refresh", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+    # a full refresh that keeps the incremental build's fits (doc block model_fits), as the benchmark's
+    copy_kept_fit(incremental, full)
+    no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+    build(raw, full, root, "--full-refresh", *no_tests, "--vars", json.dumps(KEEP_FIT_VARS))
     return Hostile(raw, incremental, full, day_1, day_2, manifest)
 
 

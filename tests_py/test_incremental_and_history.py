@@ -43,16 +43,24 @@ INCREMENTAL_INTERMEDIATES = [
     "int_web_visitors",
     "int_email_messages_aggregated",
 ]
-# The propensity fit's kept tables and what scores with it: equal to a full refresh that keeps the same fit.
-PROPENSITY = [
+# The kept fits' tables and what scores with them: equal to a full refresh that keeps the same fits.
+KEPT_FITS = [
+    "intermediate.int_model_fits",
     "intermediate.int_propensity_snapshots",
     "intermediate.int_customer_feature_snapshots",
     "intermediate.int_propensity_validation",
+    "intermediate.int_cluster_k_search",
+    "intermediate.int_product_similarities",
+    "marts.clv_model_parameters",
     "marts.customer_propensity",
     "marts.propensity_model_evaluation",
+    "marts.customer_clusters",
+    "marts.customer_ltv",
+    "marts.customer_product_recommendations",
     "activation.esp_contacts",
 ]
-FIT_SQL = "select * from intermediate.int_propensity_snapshots order by snapshot_number"
+MODEL_FITS_SQL = "select * from intermediate.int_model_fits order by model_family"
+SNAPSHOT_DATES_SQL = "select * from intermediate.int_propensity_snapshots order by snapshot_number"
 DIMENSIONS = (
     "rfm_segment",
     "engagement_tier",
@@ -93,7 +101,8 @@ class History:
     moved_account: int
     moved_account_email: str
     moved_account_orders: int
-    fits: dict[str, pd.DataFrame]
+    snapshot_dates: dict[str, pd.DataFrame]
+    model_fits: dict[str, pd.DataFrame]
 
 
 def extract(root: Path, end: date) -> Path:
@@ -179,7 +188,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
 
     raw = extract(root, DAY_1)
     build(raw, incremental, root)
-    fits = {"day_1": read(incremental, FIT_SQL)}
+    snapshot_dates = {"day_1": read(incremental, SNAPSHOT_DATES_SQL)}
+    model_fits = {"day_1": read(incremental, MODEL_FITS_SQL)}
     shutil.copyfile(incremental, root / "incremental_day_1.duckdb")
     files = {"day_1": change_log_files(incremental)}
     segments = {"day_1": read(incremental, "select * from marts.customer_segments")}
@@ -230,7 +240,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     deliver_campaign(raw, orphans.campaign_id, day_2.isoformat())
     change_account_email(raw, int(account.shop_customer_id), moved_email, day_2.isoformat())
     build(raw, incremental, root)
-    fits["day_2"] = read(incremental, FIT_SQL)
+    snapshot_dates["day_2"] = read(incremental, SNAPSHOT_DATES_SQL)
+    model_fits["day_2"] = read(incremental, MODEL_FITS_SQL)
     # a full refresh that keeps the incremental build's propensity fit (as the benchmark's comparison does)
     copy_kept_fit(incremental, full)
     build(raw, full, root, "--full-refresh", variables=KEEP_FIT_VARS)
@@ -246,13 +257,15 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     deliver_campaign(raw, orphans.campaign_id, day_2.isoformat())
     change_account_email(raw, int(account.shop_customer_id), moved_email, day_2.isoformat())
     build(raw, incremental, root)
-    fits["day_32"] = read(incremental, FIT_SQL)
+    snapshot_dates["day_32"] = read(incremental, SNAPSHOT_DATES_SQL)
+    model_fits["day_32"] = read(incremental, MODEL_FITS_SQL)
     files["day_32"] = change_log_files(incremental)
     segments["day_32"] = read(incremental, "select * from marts.customer_segments")
     before = int(read(incremental, "select count(*) as n from snapshots.customer_segments_snapshot").n[0])
     changes_before = int(read(incremental, CHANGE_LOG_COUNT_SQL).n[0])
     build(raw, incremental, root)
-    fits["day_32_again"] = read(incremental, FIT_SQL)
+    snapshot_dates["day_32_again"] = read(incremental, SNAPSHOT_DATES_SQL)
+    model_fits["day_32_again"] = read(incremental, MODEL_FITS_SQL)
     after = int(read(incremental, "select count(*) as n from snapshots.customer_segments_snapshot").n[0])
     changes_after = int(read(incremental, CHANGE_LOG_COUNT_SQL).n[0])
     files["day_32_again"] = change_log_files(incremental)
@@ -262,7 +275,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     refit = root / "refit.duckdb"
     shutil.copyfile(incremental, refit)
     build(raw, refit, root, variables={"propensity_purchase_window_days": 21})
-    fits["day_32_new_window"] = read(refit, FIT_SQL)
+    snapshot_dates["day_32_new_window"] = read(refit, SNAPSHOT_DATES_SQL)
+    model_fits["day_32_new_window"] = read(refit, MODEL_FITS_SQL)
     return History(
         root,
         incremental,
@@ -282,7 +296,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
         int(account.shop_customer_id),
         moved_email,
         int(account.orders),
-        fits,
+        snapshot_dates,
+        model_fits,
     )
 
 
@@ -372,7 +387,7 @@ def sorted_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.mark.parametrize(
     "relation",
-    [f"marts.{m}" for m in FACTS + MARTS] + [f"intermediate.{m}" for m in INCREMENTAL_INTERMEDIATES] + PROPENSITY,
+    [f"marts.{m}" for m in FACTS + MARTS] + [f"intermediate.{m}" for m in INCREMENTAL_INTERMEDIATES] + KEPT_FITS,
 )
 def test_incremental_run_equals_full_refresh(history: History, relation: str) -> None:
     # an activation table's updated_at is when a build changed the row: another build, another time
@@ -500,27 +515,45 @@ def test_change_log_holds_exactly_the_membership_differences(history: History) -
     assert int(sizes.exited[0]) == len(exited)
 
 
-def test_the_propensity_fit_is_kept_until_a_refit_is_due(history: History) -> None:
-    """propensity_refit_days (7): day 2 keeps day 1's fit, day 32 refits, a rebuild keeps it, a changed var refits."""
-    fits = history.fits
-    fitted = {day: set(pd.to_datetime(fit.fitted_as_of_date)) for day, fit in fits.items()}
-    ids = {day: set(fit.fit_id) for day, fit in fits.items()}
-    assert all(len(ids[day]) == 1 == len(fitted[day]) for day in fits)
-    as_of = {day: pd.Timestamp(fit.snapshot_date[0]) - pd.Timedelta(days=1) for day, fit in fits.items()}
+def test_fits_are_kept_until_a_refit_is_due(history: History) -> None:
+    """model_refit_days (7): day 2 keeps day 1's fits, day 32 refits them all, a rebuild keeps them, and a changed
+    var refits only the family that reads it."""
+    fits = history.model_fits
+    families = {"clusters", "clv", "product_similarities", "propensity"}
+    assert all(set(fit.model_family) == families for fit in fits.values())
+    as_of = {
+        day: pd.Timestamp(dates.snapshot_date[0]) - pd.Timedelta(days=1)
+        for day, dates in history.snapshot_dates.items()
+    }
     assert as_of["day_2"] - as_of["day_1"] == pd.Timedelta(days=1)
-    # fitted on its own as-of date on day 1; kept on day 2: the same past snapshots, the scoring one a day later
-    assert fitted["day_1"] == {as_of["day_1"]}
-    assert ids["day_2"] == ids["day_1"] and fitted["day_2"] == fitted["day_1"]
-    pd.testing.assert_frame_equal(fits["day_2"].iloc[1:], fits["day_1"].iloc[1:])
-    # 31 days on: refitted, the past snapshots counting back from the new as-of date
-    assert ids["day_32"] != ids["day_1"] and fitted["day_32"] == {as_of["day_32"]}
-    interval = pd.Timedelta(days=30)
-    assert pd.Timestamp(fits["day_32"].snapshot_date[1]) == as_of["day_32"] + pd.Timedelta(days=1) - interval
-    assert ids["day_32_again"] == ids["day_32"]
-    # a changed label window: refitted on the same as-of date, labels known only for the new window
-    assert ids["day_32_new_window"] != ids["day_32"] and fitted["day_32_new_window"] == fitted["day_32"]
-    assert "propensity_purchase_window_days=21" in fits["day_32_new_window"].fit_settings[0]
-    ends = fits["day_32_new_window"].purchase_window_end_at - pd.to_datetime(fits["day_32_new_window"].snapshot_date)
+    assert (pd.to_datetime(fits["day_1"].fitted_as_of_date) == as_of["day_1"]).all()
+    pd.testing.assert_frame_equal(fits["day_2"], fits["day_1"])
+    assert (pd.to_datetime(fits["day_32"].fitted_as_of_date) == as_of["day_32"]).all()
+    assert set(fits["day_32"].fit_id).isdisjoint(fits["day_1"].fit_id)
+    pd.testing.assert_frame_equal(fits["day_32_again"], fits["day_32"])
+    changed = fits["day_32_new_window"].set_index("model_family")
+    before = fits["day_32"].set_index("model_family")
+    pd.testing.assert_frame_equal(changed.drop(index="propensity"), before.drop(index="propensity"))
+    assert changed.fit_id["propensity"] != before.fit_id["propensity"]
+    assert changed.fitted_as_of_date["propensity"] == before.fitted_as_of_date["propensity"]
+    assert "propensity_purchase_window_days=21" in changed.fit_settings["propensity"]
+
+
+def test_the_propensity_snapshots_count_back_from_the_fit(history: History) -> None:
+    """Kept on day 2: the same past snapshots, the scoring one a day later; refitted on day 32: counted back from
+    its as-of date; a changed label window: labels known only for the new window."""
+    dates = history.snapshot_dates
+    pd.testing.assert_frame_equal(dates["day_2"].iloc[1:], dates["day_1"].iloc[1:])
+    assert pd.Timestamp(dates["day_2"].snapshot_date[0]) - pd.Timestamp(dates["day_1"].snapshot_date[0]) == (
+        pd.Timedelta(days=1)
+    )
+    day_32 = dates["day_32"]
+    assert (
+        pd.to_datetime(day_32.fitted_as_of_date) == pd.Timestamp(day_32.snapshot_date[0]) - pd.Timedelta(days=1)
+    ).all()
+    assert pd.Timestamp(day_32.snapshot_date[1]) == pd.Timestamp(day_32.snapshot_date[0]) - pd.Timedelta(days=30)
+    new_window = dates["day_32_new_window"]
+    ends = new_window.purchase_window_end_at - pd.to_datetime(new_window.snapshot_date)
     assert (ends == pd.Timedelta(days=21)).all()
 
 

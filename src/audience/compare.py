@@ -26,11 +26,18 @@ ROWS_PER_COMPARISON = 16_000_000
 HISTORY_NODES = ("snapshot.audience_warehouse.", "model.audience_warehouse.int_trigger_firings")
 # columns that record when a build changed a row (the change cursor): other builds, other times
 BUILD_TIME_COLUMNS = {("activation", "updated_at")}
-# the tables that hold the kept propensity fit (doc block `propensity_refits`), and the vars with which a full
-# refresh keeps the fit it finds: an incremental build between refits is compared with a full refresh that
-# keeps the same fit
-KEPT_FIT_TABLES = ("int_propensity_snapshots", "int_customer_feature_snapshots", "int_propensity_validation")
-KEEP_FIT_VARS = {"propensity_refit_on_full_refresh": False}
+# the tables that hold the kept fits (doc block `model_fits`), and the vars with which a full refresh keeps the fits
+# it finds: an incremental build between refits is compared with a full refresh that keeps the same fits
+KEPT_FIT_TABLES = (
+    "int_model_fits",
+    "int_propensity_snapshots",
+    "int_customer_feature_snapshots",
+    "int_propensity_validation",
+    "int_cluster_k_search",
+    "clv_model_parameters",
+    "int_product_similarities",
+)
+KEEP_FIT_VARS = {"refit_on_full_refresh": False}
 
 
 def history_dependent(target: Path) -> set[str]:
@@ -47,7 +54,7 @@ def history_dependent(target: Path) -> set[str]:
 
 
 def copy_kept_fit(source: Path, target: Path) -> list[str]:
-    """Copy the kept propensity fit's tables from warehouse ``source`` into ``target`` (created if missing).
+    """Copy the kept fits' tables from warehouse ``source`` into ``target`` (created if missing).
 
     A full refresh of ``target`` run with KEEP_FIT_VARS then scores with the same fit as ``source``'s builds.
     Returns the tables copied, as schema.table.

@@ -62,3 +62,16 @@ def stored_table(session: object, this: object) -> pd.DataFrame | None:
         ).fetchall()
         return session.execute(f"select * from {this!r}").df() if found else None
     raise TypeError(f"not a session this project reads: {type(session).__name__}")
+
+
+def kept_fit(fits: object, family: str, session: object, this: object) -> tuple[str, pd.DataFrame | None]:
+    """The current fit id of ``family`` in int_model_fits (``fits``), and this model's stored rows if they hold it.
+
+    A model that keeps a fit between refits returns the stored rows while they carry the current id, and
+    fits anew (tagging its rows with the id) when they do not (doc block ``model_fits``).
+    """
+    fit_id = to_pandas(fits, ["fit_id"], where=f"model_family = '{family}'")["fit_id"].iloc[0]
+    stored = stored_table(session, this)
+    if stored is not None and len(stored) and "fit_id" in stored.columns and set(stored["fit_id"]) == {fit_id}:
+        return fit_id, stored
+    return fit_id, None

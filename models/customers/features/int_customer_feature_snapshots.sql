@@ -1,10 +1,11 @@
+-- depends_on: {{ ref('int_model_fits') }}
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        full_refresh=propensity_full_refresh_config(),
-        pre_hook="{{ delete_propensity_rows_to_replace(kept=propensity_fit_is_kept()) }}",
+        full_refresh=refit_on_full_refresh_config(),
+        pre_hook="{{ delete_propensity_rows_to_replace(kept=fit_is_kept('propensity')) }}",
         post_hook=erasure_hook({'customer_key': 'customer_key'})
     )
 }}
@@ -21,10 +22,10 @@
     comparison is at day grain: a snapshot date is a midnight cut-off. The
     past snapshots' rows are kept while the fit is (int_propensity_snapshots):
     a build between refits computes snapshot 0 only, and erased people's
-    kept rows are deleted. Doc blocks `propensity_snapshots`, `propensity_refits`.
+    kept rows are deleted. Doc blocks `propensity_snapshots`, `model_fits`.
 -#}
 
-{%- set kept = propensity_fit_is_kept() -%}
+{%- set kept = fit_is_kept('propensity') -%}
 
 {%- set windows = [30, 90] -%}
 {%- set signal_counts = ['deliveries', 'opens', 'clicks', 'web_sessions', 'product_views', 'add_to_carts'] -%}

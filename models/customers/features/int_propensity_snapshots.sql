@@ -3,8 +3,8 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        full_refresh=propensity_full_refresh_config(),
-        pre_hook="{{ delete_propensity_rows_to_replace(kept=not propensity_refit_due()) }}"
+        full_refresh=refit_on_full_refresh_config(),
+        pre_hook="{{ delete_propensity_rows_to_replace(kept=fit_is_kept('propensity')) }}"
     )
 }}
 
@@ -18,11 +18,11 @@
     snapshots cover a seeded sample of about propensity_history_customers
     customers (macro in_propensity_sample), the scoring snapshot everyone.
     The fit (its as-of date, the past snapshots, their sample) is kept until
-    a refit is due (macro propensity_refit_due): until then a build replaces
-    only snapshot 0. Doc blocks `propensity_snapshots`, `propensity_refits`.
+    int_model_fits refits the propensity family: until then a build replaces
+    only snapshot 0. Doc blocks `propensity_snapshots`, `model_fits`.
 -#}
 
-{%- set refit = propensity_refit_due() -%}
+{%- set refit = not fit_is_kept('propensity') -%}
 {%- set interval_days = var('propensity_snapshot_interval_days') -%}
 {%- set purchase_days = var('propensity_purchase_window_days') -%}
 {%- set engagement_days = var('propensity_engagement_window_days') -%}
@@ -43,26 +43,12 @@ customer_count as (
 
 ),
 
--- the fit this build uses: a new one, or the one kept since its as-of date
+-- the fit this build uses (int_model_fits keeps it until a refit is due)
 fit as (
 
-    {%- if refit %}
-    select
-        as_of_date as fitted_as_of_date,
-        {{ build_time() }} as fitted_at,
-        {{ dbt.hash(dbt.concat([
-            "cast(as_of_date as " ~ dbt.type_string() ~ ")",
-            "'" ~ propensity_fit_settings() ~ "'",
-            "cast(" ~ build_time() ~ " as " ~ dbt.type_string() ~ ")",
-        ])) }} as fit_id,
-        '{{ propensity_fit_settings() }}' as fit_settings
-    from as_of
-    {%- else %}
-    -- (the pre-hook has deleted the kept snapshot 0)
-    select fitted_as_of_date, fitted_at, fit_id, fit_settings
-    from {{ this }}
-    where snapshot_number = 1
-    {%- endif %}
+    select fitted_as_of_date, fit_id
+    from {{ ref('int_model_fits') }}
+    where model_family = 'propensity'
 
 ),
 
@@ -84,9 +70,7 @@ snapshot_days as (
             else {{ dbt.dateadd('day', '1 - ' ~ interval_days ~ ' * snapshot_numbers.snapshot_number', 'fit.fitted_as_of_date') }}
         end as snapshot_day,
         fit.fitted_as_of_date,
-        fit.fitted_at,
         fit.fit_id,
-        fit.fit_settings,
         case
             when snapshot_numbers.snapshot_number = 0 then {{ buckets }}
             else least(
@@ -123,9 +107,7 @@ final as (
             as has_engagement_label,
         sample_bucket_limit,
         fitted_as_of_date,
-        fitted_at,
-        fit_id,
-        fit_settings
+        fit_id
 
     from snapshot_days
 
