@@ -96,12 +96,15 @@ retail: $(BIN)/.dev-installed
 	AUDIENCE_RAW_DIR=data/retail/raw AUDIENCE_DUCKDB_PATH=retail.duckdb $(BIN)/dbt build --vars '{as_of_date: "2011-09-09"}'
 	$(BIN)/python -m audience retail-check --warehouse retail.duckdb
 
-# Scale benchmark (not a test): BENCH_CUSTOMERS=100000 make bench for a quick one.
+# Scale benchmark (not a test): BENCH_CUSTOMERS=100000 make bench for a quick one; BENCH_BASELINE=<git ref>
+# also times the project as it was at that commit, on the same data (ratios in the report).
 BENCH_CUSTOMERS ?= 1000000
 BENCH_RUNS ?= 3
 BENCH_DAYS ?= 0
+BENCH_BASELINE ?=
 bench: $(BIN)/.dev-installed
-	$(BIN)/python bench/bench.py --customers $(BENCH_CUSTOMERS) --runs $(BENCH_RUNS) --days $(BENCH_DAYS)
+	$(BIN)/python bench/bench.py --customers $(BENCH_CUSTOMERS) --runs $(BENCH_RUNS) --days $(BENCH_DAYS) \
+		$(if $(BENCH_BASELINE),--baseline $(BENCH_BASELINE))
 
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check src tests_py python_models bench

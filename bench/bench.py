@@ -19,6 +19,13 @@ Phases, each timed on the wall clock:
    against lifetimes' ``summary_data_from_transaction_data`` on the same
    purchases (medians of ``--runs``).
 
+``--baseline REF`` also builds the project as it was at git ``REF`` (``git
+archive`` into the work folder) on the same extracts: its full build right
+after phase 2's, and each of phase 3's incremental builds right after the
+new code's, so both meet the same machine. The report gives both times,
+their ratios (new / old, and incremental / full for each) and the models
+whose time changed most in the incremental build.
+
 ``--full-build-only`` stops after phase 2: for the largest scales, where one
 full build is the question (does it finish, how long, how much memory).
 
@@ -131,6 +138,46 @@ def run_build(args: list[str], env: dict[str, str], target: Path) -> tuple[float
     return seconds + export_seconds, max(peak, export_peak)
 
 
+def baseline_tree(ref: str, folder: Path) -> str:
+    """The project as committed at git ``ref``, unpacked into ``folder``; returns the commit."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{ref}^{{commit}}"],
+        cwd=PROJECT_DIR,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    folder.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", commit], cwd=PROJECT_DIR, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return commit
+
+
+def baseline_env(env: dict[str, str], folder: Path, work: Path) -> dict[str, str]:
+    """The environment of the baseline's builds: its project, its Python package, its own warehouse and exports."""
+    return dict(
+        env,
+        DBT_PROJECT_DIR=str(folder),
+        DBT_PROFILES_DIR=str(folder),
+        PYTHONPATH=str(folder / "src"),
+        AUDIENCE_DUCKDB_PATH=str(work / "baseline.duckdb"),
+        AUDIENCE_EXPORTS_DIR=str(work / "exports_baseline"),
+    )
+
+
+def model_changes(old: list[dict], new: list[dict], n: int = 10) -> list[dict]:
+    """The ``n`` models whose execution time changed most between two runs (a model missing from one counts 0)."""
+    before, after = (
+        {r["unique_id"]: r["execution_time"] for r in results if r["unique_id"].startswith("model.")}
+        for results in (old, new)
+    )
+    rows = [
+        {"node": node.split(".")[-1], "old": round(before.get(node, 0.0), 2), "new": round(after.get(node, 0.0), 2)}
+        for node in before.keys() | after.keys()
+    ]
+    return sorted(rows, key=lambda r: (-abs(r["new"] - r["old"]), r["node"]))[:n]
+
+
 def generate_extract(
     customers: int, end_date: str, raw: Path, env: dict[str, str], log: Path
 ) -> tuple[float, float, int]:
@@ -234,8 +281,10 @@ def phase_rows(report: dict) -> list[str]:
     labels = {
         "generate": "generate (day D)",
         "full_build": "full build: `dbt build`, models and tests",
+        "baseline_full_build": "the baseline's full build (`--baseline`), models and tests",
         "generate_next_day": "generate (day D+1)",
         "incremental_build": f"incremental build after one day, models (median of {report['runs']})",
+        "baseline_incremental_build": f"the baseline's incremental build, models (median of {report['runs']})",
         "incremental_tests": "tests after the incremental build",
         "publish_copy": "publishing around the build: working copy of the warehouse"
         + COPY_METHODS.get(report.get("publish_copy_method"), ""),
@@ -247,6 +296,34 @@ def phase_rows(report: dict) -> list[str]:
         for key, label in labels.items()
         if key in p
     ]
+
+
+def baseline_lines(baseline: dict | None) -> list[str]:
+    """The report's comparison with ``--baseline``: times and ratios, then the models that changed most."""
+    if not baseline:
+        return []
+    times = [
+        f"{label} {baseline[phase]['old']:.1f} s -> {baseline[phase]['new']:.1f} s "
+        f"(new / old = {baseline[phase]['new_over_old']:.2f})"
+        for phase, label in (("full_build", "full build"), ("incremental_build", "incremental build"))
+        if phase in baseline
+    ]
+    lines = [
+        f"Against the baseline `{baseline['ref']}` ({baseline['commit'][:10]}) on the same data: {'; '.join(times)}."
+    ]
+    if "incremental_over_full" in baseline:
+        share = baseline["incremental_over_full"]
+        lines[0] += (
+            f" The incremental build takes {share['old']:.1%} of the full build's time before, {share['new']:.1%} now."
+        )
+    lines.append("")
+    for build in ("full", "incremental"):
+        changes = baseline.get(f"{build}_build_model_changes")
+        if changes:
+            lines += [f"| model ({build} build), largest changes | old, seconds | new, seconds |", "|---|---|---|"]
+            lines += [f"| {c['node']} | {c['old']} | {c['new']} |" for c in changes]
+            lines.append("")
+    return lines
 
 
 def markdown(report: dict) -> str:
@@ -301,6 +378,7 @@ def markdown(report: dict) -> str:
             + ".",
             "",
         ]
+    lines += baseline_lines(report.get("baseline"))
     rfm = report.get("rfm")
     if rfm:
         lines += [
@@ -352,6 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=PROJECT_DIR / "bench" / "results")
     parser.add_argument("--full-build-only", action="store_true", help="generate and one full build, nothing else")
     parser.add_argument("--days", type=int, default=0, help="daily incremental builds after D + 1 (phase 7)")
+    parser.add_argument("--baseline", help="a git ref: also time the project as it was there, on the same data")
     args = parser.parse_args(argv)
 
     shutil.rmtree(args.work, ignore_errors=True)
@@ -387,6 +466,17 @@ def main(argv: list[str] | None = None) -> int:
         if not (target / "run_results.json").exists():
             raise
     full_results = run_results(target)
+    baseline = None
+    if args.baseline and failure is None:
+        folder = args.work / "baseline"
+        commit = baseline_tree(args.baseline, folder)
+        baseline = {"ref": args.baseline, "commit": commit, "env": baseline_env(env, folder, args.work)}
+        baseline["target"] = args.work / "baseline_target"
+        baseline["target"].mkdir()
+        phases["baseline_full_build"], memory["baseline_full_build"] = run_build(
+            ["build"], baseline["env"], baseline["target"]
+        )
+        baseline["full_results"] = run_results(baseline["target"])
 
     report = {
         "customers": args.customers,
@@ -414,11 +504,13 @@ def main(argv: list[str] | None = None) -> int:
         }
     elif not args.full_build_only:
         try:
-            after_full_build(args, day_d, env, phases, memory, warehouse, target, report)
+            after_full_build(args, day_d, env, phases, memory, warehouse, target, report, baseline)
         except (CommandFailedError, OSError, duckdb.Error) as error:
             # what the finished phases measured is already in the report: write it
             failed_phase = next(label for key, label in LATER_PHASES if key not in phases and key not in report)
             report["later_phase_failed"] = {"phase": failed_phase, "error": str(error)}
+    if baseline is not None:
+        report["baseline"] = baseline_summary(baseline, phases, full_results)
     report["phases_seconds"] = {k: round(v, 2) for k, v in phases.items()}
     report["peak_memory_mib"] = {k: round(v) for k, v in memory.items()}
     stamp = time.strftime("%Y%m%dT%H%M%S")
@@ -435,6 +527,25 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failure is not None or "later_phase_failed" in report else 0
 
 
+def baseline_summary(baseline: dict, phases: dict[str, float], full_results: list[dict]) -> dict:
+    """The baseline's times next to the new code's, as ratios (for the phases both ran)."""
+    summary = {"ref": baseline["ref"], "commit": baseline["commit"]}
+    for phase in ("full_build", "incremental_build"):
+        if f"baseline_{phase}" in phases and phase in phases:
+            summary[phase] = {"old": phases[f"baseline_{phase}"], "new": phases[phase]}
+            summary[phase]["new_over_old"] = phases[phase] / phases[f"baseline_{phase}"]
+    if "incremental_build" in summary:
+        summary["incremental_over_full"] = {
+            code: summary["incremental_build"][code] / summary["full_build"][code] for code in ("old", "new")
+        }
+    summary["full_build_model_changes"] = model_changes(baseline["full_results"], full_results)
+    if "incremental_results" in baseline:
+        summary["incremental_build_model_changes"] = model_changes(
+            baseline["incremental_results"], baseline["new_incremental_results"]
+        )
+    return summary
+
+
 def after_full_build(
     args: argparse.Namespace,
     day_d: date,
@@ -444,6 +555,7 @@ def after_full_build(
     warehouse: Path,
     target: Path,
     report: dict,
+    baseline: dict | None = None,
 ) -> None:
     """Phases 3 to 7 (next day, incremental build and its tests, daily builds, publishing, full refresh and
     comparison, RFM), each adding its figures to ``report`` (and ``phases``, ``memory``) as it finishes.
@@ -458,17 +570,34 @@ def after_full_build(
     )
     copy_after_full_build = args.work / "after_full_build.duckdb"
     shutil.copyfile(warehouse, copy_after_full_build)
-    incremental, incremental_memory = [], []
+    if baseline is not None:
+        baseline_warehouse = Path(baseline["env"]["AUDIENCE_DUCKDB_PATH"])
+        baseline_after_full_build = args.work / "baseline_after_full_build.duckdb"
+        shutil.move(baseline_warehouse, baseline_after_full_build)
+    incremental, incremental_memory, old_incremental, old_memory = [], [], [], []
     for _ in range(args.runs):
         shutil.copyfile(copy_after_full_build, warehouse)
         seconds, peak = run_build(["build", *NO_TESTS], env, target)
         incremental.append(seconds)
         incremental_memory.append(peak)
+        if baseline is not None:  # right after the new code's run, on the same data
+            shutil.copyfile(baseline_after_full_build, baseline_warehouse)
+            seconds, peak = run_build(["build", *NO_TESTS], baseline["env"], baseline["target"])
+            old_incremental.append(seconds)
+            old_memory.append(peak)
+            baseline_warehouse.unlink()
     copy_after_full_build.unlink()
+    if baseline is not None:
+        baseline_after_full_build.unlink()
+        phases["baseline_incremental_build"] = statistics.median(old_incremental)
+        memory["baseline_incremental_build"] = max(old_memory)
+        baseline["incremental_results"] = run_results(baseline["target"])
     phases["incremental_build"] = statistics.median(incremental)
     memory["incremental_build"] = max(incremental_memory)
     report["incremental_build_runs_seconds"] = [round(v, 2) for v in incremental]
     report["slowest_incremental_models"] = slowest(run_results(target), "model")
+    if baseline is not None:
+        baseline["new_incremental_results"] = run_results(target)
     report["propensity_incremental_build"] = propensity_seconds(run_results(target))
     phases["incremental_tests"], memory["incremental_tests"] = run_dbt(["test"], env, target)
     # before the phases that load data into this process: a child's peak memory counts from the fork

@@ -57,6 +57,7 @@ def stubbed(bench, monkeypatch, tmp_path):
     monkeypatch.setattr(bench, "_dbt_version", lambda: "1.11")
     monkeypatch.setattr(bench, "publishing_seconds", lambda warehouse, work: (1.0, 0.5, 2**30, "copy"))
     monkeypatch.setattr(bench, "history_dependent", lambda target: set())
+    monkeypatch.setattr(bench, "copy_kept_fit", lambda source, target: [])
     args = ["--customers", "1000", "--runs", "1", "--work", str(tmp_path / "work"), "--results", str(tmp_path / "out")]
     return bench, calls, args, tmp_path / "out"
 
@@ -168,3 +169,61 @@ def test_the_comparison_counts_every_differing_row_whole_or_sliced(monkeypatch, 
     # row 3 differs below the rounding (equal), row 4 differs (one row each way), row 9 is there twice
     assert result["differing_rows"] == {"marts.facts": 3, "activation.big_facts": 3}
     assert result["relations"] == 2
+
+
+def test_a_baseline_is_timed_on_the_same_data_and_reported_as_ratios(stubbed, monkeypatch) -> None:
+    """--baseline REF: the baseline's builds run in its own project and warehouse, each after the new code's."""
+    bench, _, args, results = stubbed
+    monkeypatch.setattr(
+        bench,
+        "compare_warehouses",
+        lambda incremental, full, skip: {"relations": 2, "differing_rows": {"a": 0}, "skipped_history": []},
+    )
+    monkeypatch.setattr(bench, "lifetimes_summary_seconds", lambda warehouse, runs: (7.0, 5_000))
+    monkeypatch.setattr(bench, "node_seconds", lambda target, unique_id: 2.0)
+    trees = []
+
+    def baseline_tree(ref, folder):
+        folder.mkdir(parents=True)
+        trees.append(ref)
+        return "0123456789abcdef"
+
+    projects = []
+    stub = bench.run_dbt
+
+    def run_dbt(dbt_args, env, target):
+        # the baseline (an older project) is slower: 20 s for its full build, 8 s for its incremental build
+        projects.append(env["DBT_PROJECT_DIR"])
+        seconds, peak = stub(dbt_args, env, target)
+        if env["DBT_PROJECT_DIR"] != str(bench.PROJECT_DIR):
+            assert env["AUDIENCE_DUCKDB_PATH"].endswith("baseline.duckdb")
+            assert env["PYTHONPATH"] == str(Path(env["DBT_PROJECT_DIR"]) / "src")
+            (target / "run_results.json").write_text(
+                json.dumps({"results": [_node("model.audience_warehouse.customer_propensity", 5.0)]})
+            )
+            return (20.0 if "--exclude-resource-type" not in dbt_args else 8.0), peak
+        return seconds, peak
+
+    monkeypatch.setattr(bench, "baseline_tree", baseline_tree)
+    monkeypatch.setattr(bench, "run_dbt", run_dbt)
+    assert bench.main([*args, "--baseline", "v1"]) == 0
+    report, text = _report(results)
+    assert trees == ["v1"]
+    baseline_projects = [p for p in projects if p != str(bench.PROJECT_DIR)]
+    assert len(baseline_projects) == 2  # one full build, one incremental build (--runs 1)
+    # the new code: 10 s for every build; the baseline 20 s and 8 s
+    assert report["baseline"]["full_build"]["new_over_old"] == pytest.approx(0.5)
+    assert report["baseline"]["incremental_build"]["new_over_old"] == pytest.approx(1.25)
+    assert report["baseline"]["incremental_over_full"] == {"old": pytest.approx(0.4), "new": pytest.approx(1.0)}
+    assert (
+        "full build 20.0 s -> 10.0 s (new / old = 0.50); incremental build 8.0 s -> 10.0 s (new / old = 1.25)" in text
+    )
+    assert "takes 40.0% of the full build's time before, 100.0% now" in text
+    # customer_propensity: 5 s in the baseline, 1 s now; the new models took 4 and 3 s and the baseline had none
+    changes = {c["node"]: (c["old"], c["new"]) for c in report["baseline"]["incremental_build_model_changes"]}
+    assert changes == {
+        "customer_propensity": (5.0, 1.0),
+        "int_email_events_validated": (0.0, 4.0),
+        "int_propensity_validation": (0.0, 3.0),
+    }
+    assert "| customer_propensity | 5.0 | 1.0 |" in text
