@@ -52,7 +52,7 @@ def stored_table(session: object, this: object) -> pd.DataFrame | None:
     """
     if hasattr(session, "catalog"):  # PySpark
         name = f"{this.schema}.{this.identifier}"
-        return session.table(name).toPandas() if session.catalog.tableExists(name) else None
+        return nulls_as_none(session.table(name).toPandas()) if session.catalog.tableExists(name) else None
     if hasattr(session, "execute"):  # DuckDB
         # fetchall: DuckDB 2.0 refuses the next query while a result is left unfetched
         [(found,)] = session.execute(
@@ -60,8 +60,15 @@ def stored_table(session: object, this: object) -> pd.DataFrame | None:
             " where table_catalog = ? and table_schema = ? and table_name = ?",
             [this.database, this.schema, this.identifier],
         ).fetchall()
-        return session.execute(f"select * from {this!r}").df() if found else None
+        return nulls_as_none(session.execute(f"select * from {this!r}").df()) if found else None
     raise TypeError(f"not a session this project reads: {type(session).__name__}")
+
+
+def nulls_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nulls of text columns as None: a frame read back holds NaN there, which Spark writes as the text 'NaN'."""
+    for column in frame.select_dtypes(include=["object", "str"]).columns:
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
 
 
 def kept_fit(fits: object, family: str, session: object, this: object) -> tuple[str, pd.DataFrame | None]:
