@@ -18,9 +18,10 @@
 
 {#- Days in one unit of the var btyd_time_unit (day or week). -#}
 {% macro btyd_unit_days() -%}
+    {#- a double, not 7.0: Spark reads that literal as a decimal and rounds the quotient to six places -#}
     {%- set unit = var('btyd_time_unit') -%}
-    {%- if unit == 'day' -%} 1.0
-    {%- elif unit == 'week' -%} 7.0
+    {%- if unit == 'day' -%} cast(1 as double)
+    {%- elif unit == 'week' -%} cast(7 as double)
     {%- else -%}
         {{ exceptions.raise_compiler_error("var btyd_time_unit must be 'day' or 'week', got '" ~ unit ~ "'") }}
     {%- endif -%}

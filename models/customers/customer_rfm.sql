@@ -84,7 +84,8 @@ btyd_inputs as (
             / {{ btyd_unit_days() }} as btyd_t,
         case
             when occasion_summary.occasions > 1
-                then (occasion_summary.monetary - occasion_summary.first_occasion.revenue)
+                -- as a double: Spark divides decimals to six places
+                then cast(occasion_summary.monetary - occasion_summary.first_occasion.revenue as double)
                     / (occasion_summary.occasions - 1)
             else 0
         end as btyd_monetary_value
@@ -130,7 +131,7 @@ final as (
         scored.recency_days,
         coalesce(scored.frequency, 0) as frequency,
         coalesce(scored.monetary, 0) as monetary,
-        scored.monetary / scored.frequency as average_order_value,
+        cast(scored.monetary as double) / scored.frequency as average_order_value,
         scored.tenure_days,
         scored.recency_score,
         scored.frequency_score,

@@ -352,7 +352,8 @@ measured as (
         coalesce(snapshot_purchases.orders_{{ days }}d, 0) as orders_{{ days }}d,
         {%- endfor %}
         coalesce(snapshot_purchases.revenue, 0) as revenue,
-        snapshot_purchases.revenue / snapshot_purchases.orders as average_order_value,
+        -- as a double: Spark divides decimals to six places
+        cast(snapshot_purchases.revenue as double) / snapshot_purchases.orders as average_order_value,
         {{ dbt.datediff('snapshot_purchases.first_purchase_date', 'grid.snapshot_date', 'day') }}
             as days_since_first_purchase,
         {{ dbt.datediff('snapshot_purchases.last_purchase_date', 'grid.snapshot_date', 'day') }}
