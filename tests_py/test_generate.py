@@ -75,17 +75,49 @@ def test_another_seed_gives_other_data(small: tuple[Path, dict], tmp_path: Path)
     assert changed >= set(RAW_TABLES) - {"products"}
 
 
-def test_a_later_cutoff_only_adds_rows(small: tuple[Path, dict], tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def next_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small dataset's extract one day later."""
+    out = tmp_path_factory.mktemp("next_day")
+    generate(config_with(customers=3000, seed=11, end_date="2026-11-01"), out)
+    return out
+
+
+def test_a_later_cutoff_only_adds_rows(small: tuple[Path, dict], next_day: Path) -> None:
     """What an incremental load sees: the next day's extract contains every earlier row unchanged."""
     folder, _ = small
-    generate(config_with(customers=3000, seed=11, end_date="2026-11-01"), tmp_path)
     con = duckdb.connect()
     for table in RAW_TABLES:
-        earlier, later = folder / f"{table}.parquet", tmp_path / f"{table}.parquet"
+        earlier, later = folder / f"{table}.parquet", next_day / f"{table}.parquet"
         missing = con.execute(f"select count(*) from (select * from '{earlier}' except all select * from '{later}')")
         assert missing.fetchall()[0][0] == 0, table
-    grown = con.execute(f"select count(*) from '{tmp_path / 'esp_email_events.parquet'}'").fetchall()[0][0]
+    grown = con.execute(f"select count(*) from '{next_day / 'esp_email_events.parquet'}'").fetchall()[0][0]
     assert grown > con.execute(f"select count(*) from '{folder / 'esp_email_events.parquet'}'").fetchall()[0][0]
+
+
+def test_an_hourly_extract_is_the_next_days_rows_loaded_by_that_hour(
+    small: tuple[Path, dict], next_day: Path, tmp_path: Path
+) -> None:
+    """An hourly micro-batch's extract: every table holds exactly the next day's extract's rows loaded before
+    6:00 on it, which are all of the day before's rows and some, not all, of the next day's."""
+    folder, _ = small
+    manifest = generate(config_with(customers=3000, seed=11, end_date="2026-11-01", end_hour=6), tmp_path)
+    assert manifest["config"]["end_hour"] == 6
+    con = duckdb.connect()
+    new_rows = 0
+    for table in RAW_TABLES:
+        hourly, day, earlier = (f / f"{table}.parquet" for f in (tmp_path, next_day, folder))
+        by_six = f"select * from '{day}' where _loaded_at < timestamp '2026-11-01 06:00:00'"
+        differing = f"select count(*) from ((from '{hourly}' except all {by_six}) union all ({by_six} except all from '{hourly}'))"
+        assert con.execute(differing).fetchall()[0][0] == 0, table
+        late = con.execute(f"select count(*) from '{hourly}' where _loaded_at >= timestamp '2026-11-01 06:00:00'")
+        assert late.fetchall()[0][0] == 0, table
+        counts = [con.execute(f"select count(*) from '{f}'").fetchall()[0][0] for f in (earlier, hourly, day)]
+        assert counts[0] <= counts[1] <= counts[2], table
+        new_rows += counts[1] - counts[0]
+        if table == "esp_email_events":
+            assert counts[0] < counts[1] < counts[2]
+    assert new_rows > 0
 
 
 def test_rows_are_written_in_load_order(small: tuple[Path, dict]) -> None:
@@ -347,6 +379,9 @@ def test_config_rejects_inconsistent_dates() -> None:
         config_with(customers=0)
     with pytest.raises(ValueError, match="people_per_block"):
         config_with(people_per_block=0)
+    for hour in (0, 25):
+        with pytest.raises(ValueError, match="end_hour"):
+            config_with(end_hour=hour)
     assert config_with(end_date="2026-09-30").end_date == date(2026, 9, 30)
 
 

@@ -29,6 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=None, help="random seed (default 42)")
     gen.add_argument("--end-date", default=None, help="load cut-off date, ISO (default 2026-10-31)")
     gen.add_argument(
+        "--end-hour",
+        type=int,
+        default=None,
+        help="hours of the end date whose loads are written, 1-24 (default 24: the whole day; 1: an hourly batch)",
+    )
+    gen.add_argument(
         "--people-per-block",
         type=int,
         default=None,
@@ -110,8 +116,11 @@ def main(argv: list[str] | None = None) -> int:
             customers=args.customers,
             seed=args.seed,
             end_date=args.end_date,
+            end_hour=args.end_hour,
             people_per_block=args.people_per_block,
         )
+        if args.hostile and cfg.end_hour != 24:
+            parser.error("--hostile lands its rows late on the end date: it needs the whole day (no --end-hour)")
         started = time.perf_counter()
         manifest = generate(cfg, args.out)
         if args.hostile:

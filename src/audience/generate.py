@@ -120,6 +120,10 @@ class GeneratorConfig:
     seed: int = 42
     start_date: date = date(2023, 11, 1)
     end_date: date = date(2026, 10, 31)
+    # The hours of end_date whose loads the extract holds (24: the whole day). An extract
+    # ending at hour h of day D+1 is the day-D extract plus the rows loaded in D+1's first h
+    # hours: an hourly micro-batch after the day's build.
+    end_hour: int = 24
     horizon_end: date = date(2026, 12, 31)
     esp_history_days: int = 182
     web_history_days: int = 365
@@ -170,8 +174,8 @@ class GeneratorConfig:
 
     @property
     def cutoff_days(self) -> float:
-        """The load cut-off: rows loaded after the end of ``end_date`` are not written."""
-        return float((self.end_date - self.start_date).days + 1)
+        """The load cut-off: rows loaded after hour ``end_hour`` of ``end_date`` are not written."""
+        return (self.end_date - self.start_date).days + self.end_hour / 24
 
 
 # --------------------------------------------------------------------------
@@ -827,7 +831,7 @@ class RawWriter:
             copy (
                 select * exclude (_load_day), ts(_load_day) as _loaded_at
                 from ({select_sql})
-                where _load_day < {self.cfg.cutoff_days}
+                where _load_day < cast('{self.cfg.cutoff_days!r}' as double)
             ) to '{part}' (format parquet)
         """).fetchall()
 
@@ -1740,4 +1744,6 @@ def config_with(base: GeneratorConfig | None = None, **overrides: object) -> Gen
         raise ValueError("customers must be at least 1")
     if new.people_per_block < 1:
         raise ValueError("people_per_block must be at least 1")
+    if not 1 <= new.end_hour <= 24:
+        raise ValueError("end_hour must be 1 to 24 (the hours of end_date the extract holds)")
     return new
