@@ -108,7 +108,8 @@ def test_an_hourly_extract_is_the_next_days_rows_loaded_by_that_hour(
     for table in RAW_TABLES:
         hourly, day, earlier = (f / f"{table}.parquet" for f in (tmp_path, next_day, folder))
         by_six = f"select * from '{day}' where _loaded_at < timestamp '2026-11-01 06:00:00'"
-        differing = f"select count(*) from ((from '{hourly}' except all {by_six}) union all ({by_six} except all from '{hourly}'))"
+        only_hourly, only_day = f"from '{hourly}' except all {by_six}", f"{by_six} except all from '{hourly}'"
+        differing = f"select count(*) from (({only_hourly}) union all ({only_day}))"
         assert con.execute(differing).fetchall()[0][0] == 0, table
         late = con.execute(f"select count(*) from '{hourly}' where _loaded_at >= timestamp '2026-11-01 06:00:00'")
         assert late.fetchall()[0][0] == 0, table
