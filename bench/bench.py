@@ -80,6 +80,9 @@ NO_TESTS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_
 # The phases after the full build, in order, by the key each one's figures are stored under (in the
 # phase times or the report): the first without its figures is the one that failed.
 LATER_PHASES = (
+    ("generate_hourly", "generate the first hour of day D+1"),
+    ("hourly_build", "hourly micro-batch"),
+    ("hourly_tests", "tests after the hourly micro-batch"),
     ("generate_next_day", "generate day D+1"),
     ("incremental_build", "incremental build"),
     ("incremental_tests", "tests after the incremental build"),
@@ -179,11 +182,12 @@ def model_changes(old: list[dict], new: list[dict], n: int = 10) -> list[dict]:
 
 
 def generate_extract(
-    customers: int, end_date: str, raw: Path, env: dict[str, str], log: Path
+    customers: int, end_date: str, raw: Path, env: dict[str, str], log: Path, end_hour: int = 24
 ) -> tuple[float, float, int]:
     """``python -m audience generate``; return (wall seconds, peak memory in MiB, raw rows written)."""
     command = [sys.executable, "-m", "audience", "generate", "--customers", str(customers)]
-    seconds, peak = run([*command, "--end-date", end_date, "--out", str(raw)], env, log)
+    command += ["--end-date", end_date, "--end-hour", str(end_hour), "--out", str(raw)]
+    seconds, peak = run(command, env, log)
     manifest = json.loads((raw / "_manifest.json").read_text())
     return seconds, peak, sum(manifest["rows"].values())
 
@@ -282,10 +286,16 @@ def phase_rows(report: dict) -> list[str]:
         "generate": "generate (day D)",
         "full_build": "full build: `dbt build`, models and tests",
         "baseline_full_build": "the baseline's full build (`--baseline`), models and tests",
+        "generate_hourly": "generate (day D+1 up to 1:00, an hourly micro-batch)",
+        "hourly_build": "hourly micro-batch: incremental build after one hour, models",
+        "baseline_hourly_build": "the baseline's hourly micro-batch, models",
+        "hourly_tests": "tests after the hourly micro-batch",
+        "baseline_hourly_tests": "the baseline's tests after the hourly micro-batch",
         "generate_next_day": "generate (day D+1)",
         "incremental_build": f"incremental build after one day, models (median of {report['runs']})",
         "baseline_incremental_build": f"the baseline's incremental build, models (median of {report['runs']})",
         "incremental_tests": "tests after the incremental build",
+        "baseline_incremental_tests": "the baseline's tests after the incremental build",
         "publish_copy": "publishing around the build: working copy of the warehouse"
         + COPY_METHODS.get(report.get("publish_copy_method"), ""),
         "publish_swap": "publishing: checkpoint and atomic rename",
@@ -298,6 +308,26 @@ def phase_rows(report: dict) -> list[str]:
     ]
 
 
+def micro_batch_lines(batches: list[dict] | None) -> list[str]:
+    """The micro-batches end to end and their shares of the full build (issue 30's targets: hourly at most
+    6% and 30 s, daily at most 10% and 45 s, at 1M)."""
+    if not batches:
+        return []
+    lines = [
+        "Micro-batches end to end (models and exports, tests, publishing), seconds, and as a share of the "
+        "full build's time by the same code:",
+        "",
+        "| code | batch | models | tests | publishing | total | of the full build |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {b['code']} | {b['batch']} | {b['build']:.1f} | {b['tests']:.1f} | {b['publishing']:.1f} | "
+        f"{b['total']:.1f} | {b['share_of_full_build']:.1%} |"
+        for b in batches
+    ]
+    return [*lines, ""]
+
+
 def baseline_lines(baseline: dict | None) -> list[str]:
     """The report's comparison with ``--baseline``: times and ratios, then the models that changed most."""
     if not baseline:
@@ -305,7 +335,13 @@ def baseline_lines(baseline: dict | None) -> list[str]:
     times = [
         f"{label} {baseline[phase]['old']:.1f} s -> {baseline[phase]['new']:.1f} s "
         f"(new / old = {baseline[phase]['new_over_old']:.2f})"
-        for phase, label in (("full_build", "full build"), ("incremental_build", "incremental build"))
+        for phase, label in (
+            ("full_build", "full build"),
+            ("hourly_build", "hourly micro-batch"),
+            ("hourly_tests", "its tests"),
+            ("incremental_build", "incremental build"),
+            ("incremental_tests", "its tests"),
+        )
         if phase in baseline
     ]
     lines = [
@@ -378,6 +414,7 @@ def markdown(report: dict) -> str:
             + ".",
             "",
         ]
+    lines += micro_batch_lines(report.get("micro_batches"))
     lines += baseline_lines(report.get("baseline"))
     rfm = report.get("rfm")
     if rfm:
@@ -530,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
 def baseline_summary(baseline: dict, phases: dict[str, float], full_results: list[dict]) -> dict:
     """The baseline's times next to the new code's, as ratios (for the phases both ran)."""
     summary = {"ref": baseline["ref"], "commit": baseline["commit"]}
-    for phase in ("full_build", "incremental_build"):
+    for phase in ("full_build", "hourly_build", "hourly_tests", "incremental_build", "incremental_tests"):
         if f"baseline_{phase}" in phases and phase in phases:
             summary[phase] = {"old": phases[f"baseline_{phase}"], "new": phases[phase]}
             summary[phase]["new_over_old"] = phases[phase] / phases[f"baseline_{phase}"]
@@ -565,6 +602,7 @@ def after_full_build(
     raw, full_refresh = args.work / "raw", args.work / "full_refresh.duckdb"
     generate_log = args.work / "generate.log"
     next_day = (day_d + timedelta(days=1)).isoformat()
+    hourly_batch(args, next_day, env, warehouse, target, phases, memory, baseline)
     phases["generate_next_day"], memory["generate_next_day"], _ = generate_extract(
         args.customers, next_day, raw, env, generate_log
     )
@@ -585,13 +623,16 @@ def after_full_build(
             seconds, peak = run_build(["build", *NO_TESTS], baseline["env"], baseline["target"])
             old_incremental.append(seconds)
             old_memory.append(peak)
-            baseline_warehouse.unlink()
     copy_after_full_build.unlink()
     if baseline is not None:
         baseline_after_full_build.unlink()
         phases["baseline_incremental_build"] = statistics.median(old_incremental)
         memory["baseline_incremental_build"] = max(old_memory)
         baseline["incremental_results"] = run_results(baseline["target"])
+        phases["baseline_incremental_tests"], memory["baseline_incremental_tests"] = run_dbt(
+            ["test"], baseline["env"], baseline["target"]
+        )
+        baseline_warehouse.unlink()
     phases["incremental_build"] = statistics.median(incremental)
     memory["incremental_build"] = max(incremental_memory)
     report["incremental_build_runs_seconds"] = [round(v, 2) for v in incremental]
@@ -607,6 +648,7 @@ def after_full_build(
         warehouse, args.work
     )
     report["warehouse_gib_after_incremental_build"] = warehouse_bytes / 2**30
+    report["micro_batches"] = micro_batches(phases)
 
     refresh_env = dict(
         env, AUDIENCE_DUCKDB_PATH=str(full_refresh), AUDIENCE_EXPORTS_DIR=str(args.work / "exports_full")
@@ -632,6 +674,68 @@ def after_full_build(
         "lifetimes_seconds": lifetimes_seconds,
         "ratio": lifetimes_seconds / rfm_seconds,
     }
+
+
+def hourly_batch(
+    args: argparse.Namespace,
+    next_day: str,
+    env: dict[str, str],
+    warehouse: Path,
+    target: Path,
+    phases: dict[str, float],
+    memory: dict[str, float],
+    baseline: dict | None,
+) -> None:
+    """Phase 3: the hourly micro-batch. The rows loaded in the first hour of D + 1 are built (models, then
+    tests) on a copy of the day-D warehouse, by the new code and then by the baseline's on its own."""
+    raw, hourly = args.work / "raw_hourly", args.work / "hourly.duckdb"
+    phases["generate_hourly"], memory["generate_hourly"], _ = generate_extract(
+        args.customers, next_day, raw, env, args.work / "generate.log", end_hour=1
+    )
+    builds = [("", env, target, warehouse)]
+    if baseline is not None:
+        builds.append(("baseline_", baseline["env"], baseline["target"], Path(baseline["env"]["AUDIENCE_DUCKDB_PATH"])))
+    for prefix, code_env, code_target, day_d_warehouse in builds:
+        shutil.copyfile(day_d_warehouse, hourly)
+        hourly_env = dict(
+            code_env,
+            AUDIENCE_DUCKDB_PATH=str(hourly),
+            AUDIENCE_RAW_DIR=str(raw),
+            AUDIENCE_EXPORTS_DIR=str(args.work / "exports_hourly"),
+        )
+        phases[f"{prefix}hourly_build"], memory[f"{prefix}hourly_build"] = run_build(
+            ["build", *NO_TESTS], hourly_env, code_target
+        )
+        phases[f"{prefix}hourly_tests"], memory[f"{prefix}hourly_tests"] = run_dbt(["test"], hourly_env, code_target)
+        hourly.unlink()
+        shutil.rmtree(args.work / "exports_hourly", ignore_errors=True)
+    shutil.rmtree(raw)
+
+
+def micro_batches(phases: dict[str, float]) -> list[dict]:
+    """Each micro-batch end to end, as the issue counts it: models and their exports, the tests after them, and
+    publishing (the working copy and the swap, measured once on the D + 1 warehouse), and its share of the full
+    build's time (models and tests) by the same code."""
+    publishing = phases["publish_copy"] + phases["publish_swap"]
+    rows = []
+    for code, prefix in (("new", ""), ("old", "baseline_")):
+        for batch, phase in (("hourly", "hourly"), ("daily", "incremental")):
+            build, tests = phases.get(f"{prefix}{phase}_build"), phases.get(f"{prefix}{phase}_tests")
+            if build is None or tests is None or f"{prefix}full_build" not in phases:
+                continue
+            total = build + tests + publishing
+            rows.append(
+                {
+                    "code": code,
+                    "batch": batch,
+                    "build": round(build, 2),
+                    "tests": round(tests, 2),
+                    "publishing": round(publishing, 2),
+                    "total": round(total, 2),
+                    "share_of_full_build": round(total / phases[f"{prefix}full_build"], 4),
+                }
+            )
+    return rows
 
 
 def used_blocks_after_checkpoint(warehouse: Path) -> tuple[int, int]:

@@ -34,6 +34,7 @@ def _node(unique_id: str, seconds: float, status: str = "success") -> dict:
 def stubbed(bench, monkeypatch, tmp_path):
     """Every command stubbed: each dbt call records its arguments and 'takes' 10 s, its exports none."""
     calls: list[list[str]] = []
+    extracts: list[tuple[str, str, int]] = []
     results = [
         _node("model.audience_warehouse.int_email_events_validated", 4.0),
         _node("model.audience_warehouse.int_propensity_validation", 3.0),
@@ -41,8 +42,9 @@ def stubbed(bench, monkeypatch, tmp_path):
         _node("test.audience_warehouse.t", 1.0),
     ]
 
-    def generate_extract(customers, end_date, raw, env, log):
+    def generate_extract(customers, end_date, raw, env, log, end_hour=24):
         raw.mkdir(parents=True, exist_ok=True)
+        extracts.append((raw.name, end_date, end_hour))
         return 2.0, 100.0, 1_234
 
     def run_dbt(args, env, target):
@@ -59,6 +61,7 @@ def stubbed(bench, monkeypatch, tmp_path):
     monkeypatch.setattr(bench, "history_dependent", lambda target: set())
     monkeypatch.setattr(bench, "copy_kept_fit", lambda source, target: [])
     args = ["--customers", "1000", "--runs", "1", "--work", str(tmp_path / "work"), "--results", str(tmp_path / "out")]
+    bench.extracts = extracts
     return bench, calls, args, tmp_path / "out"
 
 
@@ -82,6 +85,9 @@ def test_a_failed_comparison_still_writes_what_the_earlier_phases_measured(stubb
     assert set(report["phases_seconds"]) == {
         "generate",
         "full_build",
+        "generate_hourly",
+        "hourly_build",
+        "hourly_tests",
         "generate_next_day",
         "incremental_build",
         "incremental_tests",
@@ -98,23 +104,36 @@ def test_a_failed_comparison_still_writes_what_the_earlier_phases_measured(stubb
     assert ["run", "-s", "customer_rfm"] not in calls  # nothing ran after the failure
 
 
-def test_a_failed_incremental_build_names_that_phase(stubbed, monkeypatch) -> None:
+@pytest.mark.parametrize(
+    ("failing_raw", "phase", "phases_before"),
+    [
+        ("raw_hourly", "hourly micro-batch", {"generate", "full_build", "generate_hourly"}),
+        (
+            "raw",
+            "incremental build",
+            {"generate", "full_build", "generate_hourly", "hourly_build", "hourly_tests", "generate_next_day"},
+        ),
+    ],
+)
+def test_a_failed_incremental_build_names_that_phase(stubbed, monkeypatch, failing_raw, phase, phases_before) -> None:
     bench, calls, args, results = stubbed
     full_build_stub = bench.run_dbt
 
     def incremental_fails(dbt_args, env, target):
-        if dbt_args[0] == "build" and "--exclude-resource-type" in dbt_args:
+        incremental = dbt_args[0] == "build" and "--exclude-resource-type" in dbt_args
+        if incremental and Path(env["AUDIENCE_RAW_DIR"]).name == failing_raw:
             raise bench.CommandFailedError(["dbt", *dbt_args], target / "dbt.log", 3.0, 200.0)
         return full_build_stub(dbt_args, env, target)
 
     monkeypatch.setattr(bench, "run_dbt", incremental_fails)
     assert bench.main(args) == 1
     report, text = _report(results)
-    assert report["later_phase_failed"]["phase"] == "incremental build"
-    assert set(report["phases_seconds"]) == {"generate", "full_build", "generate_next_day"}
-    assert "| generate (day D+1) | 2.0 | 100 MiB |" in text
+    assert report["later_phase_failed"]["phase"] == phase
+    assert set(report["phases_seconds"]) == phases_before
     assert "incremental build after one day" not in text
-    assert ["test"] not in calls  # the tests after it did not run
+    # no tests ran after the failure (those of the hourly micro-batch did, when the daily build failed)
+    assert calls.count(["test"]) == ("hourly_tests" in phases_before)
+    assert "micro_batches" not in report
 
 
 def test_a_run_where_every_phase_finishes_exits_0_with_the_whole_report(stubbed, monkeypatch) -> None:
@@ -140,6 +159,24 @@ def test_a_run_where_every_phase_finishes_exits_0_with_the_whole_report(stubbed,
         "(training and out-of-time validation 3.0 s, refit and scoring of every customer 1.0 s)." in text
     )
     assert "Propensity models in the incremental build: 4.0 s" in text
+    # the hourly micro-batch: the first hour of day D+1, on its own extract, built and tested before day D+1
+    assert bench.extracts[1:3] == [("raw_hourly", "2026-10-31", 1), ("raw", "2026-10-31", 24)]
+    assert bench.extracts[0] == ("raw", "2026-10-30", 24)
+    assert report["phases_seconds"]["hourly_build"] == 10.0 and report["phases_seconds"]["hourly_tests"] == 10.0
+    # end to end: 10 s of models, 10 s of tests, 1.5 s of publishing, against a full build of 10 s
+    assert report["micro_batches"] == [
+        {
+            "code": "new",
+            "batch": batch,
+            "build": 10.0,
+            "tests": 10.0,
+            "publishing": 1.5,
+            "total": 21.5,
+            "share_of_full_build": 2.15,
+        }
+        for batch in ("hourly", "daily")
+    ]
+    assert "| new | hourly | 10.0 | 10.0 | 1.5 | 21.5 | 215.0% |" in text
     # how the working copy was made
     assert report["publish_copy_method"] == "copy"
     assert (
@@ -192,15 +229,18 @@ def test_a_baseline_is_timed_on_the_same_data_and_reported_as_ratios(stubbed, mo
     stub = bench.run_dbt
 
     def run_dbt(dbt_args, env, target):
-        # the baseline (an older project) is slower: 20 s for its full build, 8 s for its incremental build
+        # the baseline (an older project): 20 s for its full build, 8 s for an incremental build, 6 s for tests
         projects.append(env["DBT_PROJECT_DIR"])
         seconds, peak = stub(dbt_args, env, target)
         if env["DBT_PROJECT_DIR"] != str(bench.PROJECT_DIR):
-            assert env["AUDIENCE_DUCKDB_PATH"].endswith("baseline.duckdb")
+            hourly = Path(env["AUDIENCE_RAW_DIR"]).name == "raw_hourly"
+            assert Path(env["AUDIENCE_DUCKDB_PATH"]).name == ("hourly.duckdb" if hourly else "baseline.duckdb")
             assert env["PYTHONPATH"] == str(Path(env["DBT_PROJECT_DIR"]) / "src")
             (target / "run_results.json").write_text(
                 json.dumps({"results": [_node("model.audience_warehouse.customer_propensity", 5.0)]})
             )
+            if dbt_args == ["test"]:
+                return 6.0, peak
             return (20.0 if "--exclude-resource-type" not in dbt_args else 8.0), peak
         return seconds, peak
 
@@ -210,15 +250,23 @@ def test_a_baseline_is_timed_on_the_same_data_and_reported_as_ratios(stubbed, mo
     report, text = _report(results)
     assert trees == ["v1"]
     baseline_projects = [p for p in projects if p != str(bench.PROJECT_DIR)]
-    assert len(baseline_projects) == 2  # one full build, one incremental build (--runs 1)
+    # one full build, an hourly and a daily incremental build (--runs 1), each with its tests
+    assert len(baseline_projects) == 5
     # the new code: 10 s for every build; the baseline 20 s and 8 s
     assert report["baseline"]["full_build"]["new_over_old"] == pytest.approx(0.5)
     assert report["baseline"]["incremental_build"]["new_over_old"] == pytest.approx(1.25)
     assert report["baseline"]["incremental_over_full"] == {"old": pytest.approx(0.4), "new": pytest.approx(1.0)}
-    assert (
-        "full build 20.0 s -> 10.0 s (new / old = 0.50); incremental build 8.0 s -> 10.0 s (new / old = 1.25)" in text
-    )
+    assert "full build 20.0 s -> 10.0 s (new / old = 0.50); hourly micro-batch 8.0 s -> 10.0 s" in text
+    assert "incremental build 8.0 s -> 10.0 s (new / old = 1.25); its tests 6.0 s -> 10.0 s (new / old = 1.67)" in text
     assert "takes 40.0% of the full build's time before, 100.0% now" in text
+    assert report["baseline"]["incremental_tests"]["new_over_old"] == pytest.approx(10 / 6)
+    assert "hourly micro-batch 8.0 s -> 10.0 s (new / old = 1.25); its tests 6.0 s -> 10.0 s" in text
+    # end to end, old: 8 s of models, 6 s of tests and 1.5 s of publishing against its 20 s full build
+    old_batches = [b for b in report["micro_batches"] if b["code"] == "old"]
+    assert [(b["batch"], b["total"], b["share_of_full_build"]) for b in old_batches] == [
+        ("hourly", 15.5, 0.775),
+        ("daily", 15.5, 0.775),
+    ]
     # customer_propensity: 5 s in the baseline, 1 s now; the new models took 4 and 3 s and the baseline had none
     changes = {c["node"]: (c["old"], c["new"]) for c in report["baseline"]["incremental_build_model_changes"]}
     assert changes == {
