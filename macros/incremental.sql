@@ -12,12 +12,22 @@
     {%- if not (execute and is_incremental()) -%}
         {{ return(none) }}
     {%- endif -%}
+    {{ return(hours_before_latest_load(relation if relation is not none else this, var('incremental_lookback_hours'), column)) }}
+{%- endmacro %}
+
+{#-
+    A timestamp literal: `hours` before the latest `column` of `relation`
+    that is not later than this build's start (a load time in the future
+    would otherwise hide every later load). None when the relation has no
+    load time. Run when the node runs (it queries the relation).
+-#}
+{% macro hours_before_latest_load(relation, hours, column='_loaded_at') -%}
     {%- set latest_trusted -%}
         max(case when {{ column }} <= {{ build_started_at() }} then {{ column }} end)
     {%- endset -%}
     {%- set query -%}
-        select {{ dbt.dateadd('hour', -1 * var('incremental_lookback_hours'), latest_trusted) }}
-        from {{ relation if relation is not none else this }}
+        select {{ dbt.dateadd('hour', -1 * hours, latest_trusted) }}
+        from {{ relation }}
     {%- endset -%}
     {%- set latest = run_query(query).columns[0].values()[0] -%}
     {%- if latest is none -%}

@@ -29,6 +29,8 @@ EXPECTED_FAILURES = {
     "every_macro_returns_what_it_should": 0,
     "quarantine_reason_is_known_fixture_validated": 1,
     "reason_known_at_staging": 3,
+    "recent_keys_are_unique": 3,
+    "recent_rows_have_amounts": 3,
 }
 
 
@@ -54,6 +56,26 @@ def macro_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     results = json.loads((target / "run_results.json").read_text())["results"]
     nodes = json.loads((target / "manifest.json").read_text())["nodes"]
     return {r["unique_id"]: {**r, "config": nodes[r["unique_id"]]["config"]} for r in results}
+
+
+def test_tests_on_recent_loads_check_every_row_by_default_and_on_a_full_refresh(tmp_path: Path) -> None:
+    """The recent loads' where (fixture_loads, 3 and 3 failing of 5 and 4) is every row when the var is null and on
+    --full-refresh: the tests then find every repeated key and missing amount, and fail their thresholds."""
+    run_macro_project(tmp_path, "seed", "-s", "fixture_loads")
+    paths = ["--project-dir", str(MACRO_PROJECT), "--target-path", str(tmp_path / "target")]
+    for args in (["test", "--vars", "{tests_on_recent_loads_hours: null}"], ["build", "--full-refresh"]):
+        result = subprocess.run(
+            [DBT, *args, "-s", "fixture_loads", *paths, "--log-path", str(tmp_path / "logs")],
+            cwd=MACRO_PROJECT,
+            env=dbt_env(tmp_path, tmp_path / "macros.duckdb"),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 1, result.stdout[-4000:]
+        results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+        failures = {r["unique_id"].split(".")[2]: r["failures"] for r in results if r["unique_id"].startswith("test.")}
+        assert failures == {"recent_keys_are_unique": 5, "recent_rows_have_amounts": 4}, args
 
 
 @pytest.mark.parametrize(("test_name", "failures"), sorted(EXPECTED_FAILURES.items()))
