@@ -132,7 +132,7 @@ def test_a_failed_incremental_build_names_that_phase(stubbed, monkeypatch, faili
     assert set(report["phases_seconds"]) == phases_before
     assert "incremental build after one day" not in text
     # no tests ran after the failure (those of the hourly micro-batch did, when the daily build failed)
-    assert calls.count(["test"]) == ("hourly_tests" in phases_before)
+    assert calls.count(bench.MICRO_BATCH_TESTS) == ("hourly_tests" in phases_before)
     assert "micro_batches" not in report
 
 
@@ -152,6 +152,8 @@ def test_a_run_where_every_phase_finishes_exits_0_with_the_whole_report(stubbed,
     assert "Incremental equals full refresh: yes" in text
     assert "(lifetimes / ours = 3.5x)" in text
     assert ["run", "-s", "customer_rfm"] in calls
+    # the tests after each micro-batch check the event tables' recent loads, as a daily job would
+    assert calls.count(["test", "--vars", '{"tests_on_recent_loads_hours": 96}']) == 2
     # the propensity models' time: 3 + 1 of the 9 s the nodes took
     assert report["propensity_full_build"]["total"] == pytest.approx(4.0)
     assert (
@@ -239,7 +241,7 @@ def test_a_baseline_is_timed_on_the_same_data_and_reported_as_ratios(stubbed, mo
             (target / "run_results.json").write_text(
                 json.dumps({"results": [_node("model.audience_warehouse.customer_propensity", 5.0)]})
             )
-            if dbt_args == ["test"]:
+            if dbt_args[0] == "test":
                 return 6.0, peak
             return (20.0 if "--exclude-resource-type" not in dbt_args else 8.0), peak
         return seconds, peak

@@ -48,6 +48,7 @@ class Hostile:
     day_1_build: str
     day_2_build: str
     manifest: dict
+    day_2_event_test: str
 
     def people(self, kind: str) -> set[str]:
         return {email for day in self.manifest["days"] for email in day[kind]}
@@ -80,12 +81,15 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
     extract(raw, DAY_D, days=1)
     day_1 = build(raw, incremental, root)
     manifest = extract(raw, DAY_D + timedelta(days=1), days=2)
-    day_2 = build(raw, incremental, root)
+    # as a daily micro-batch runs: the event tables' tests on the recent loads (doc block tests_on_recent_loads)
+    day_2 = build(raw, incremental, root, "--vars", json.dumps({"tests_on_recent_loads_hours": 96}))
+    compiled = root / "target" / "compiled" / "audience_warehouse" / "models" / "core" / "_core__facts.yml"
+    day_2_event_test = (compiled / "unique_fct_email_events_email_event_id.sql").read_text()
     # a full refresh that keeps the incremental build's fits (doc block model_fits), as the benchmark's
     copy_kept_fit(incremental, full)
     no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
     build(raw, full, root, "--full-refresh", *no_tests, "--vars", json.dumps(KEEP_FIT_VARS))
-    return Hostile(raw, incremental, full, day_1, day_2, manifest)
+    return Hostile(raw, incremental, full, day_1, day_2, manifest, day_2_event_test)
 
 
 def query(warehouse: Path, sql: str) -> pd.DataFrame:
@@ -183,6 +187,17 @@ def test_both_builds_pass_with_every_test(hostile: Hostile) -> None:
     for log in (hostile.day_1_build, hostile.day_2_build):
         assert "Completed successfully" in log
         assert len(re.findall(r"PASS source_reconciles_with_quarantine_", log)) == 10
+
+
+def test_day_2s_event_tests_checked_every_row_of_the_keys_loaded_recently(hostile: Hostile) -> None:
+    """The uniqueness test of the email facts on day 2 read the keys loaded within 96 hours of the latest load
+    (and passed, above); day 2's hostile rows were loaded in that window."""
+    window = re.search(r"_loaded_at >= cast\('([^']+)' as timestamp\)", hostile.day_2_event_test)
+    assert window and "email_event_id in (select email_event_id from" in hostile.day_2_event_test
+    with duckdb.connect(str(hostile.incremental), read_only=True) as con:
+        latest = con.execute("select max(_loaded_at) from marts.fct_email_events where _loaded_at <= now()").fetchone()
+    assert datetime.fromisoformat(window.group(1)) == latest[0] - timedelta(hours=96)
+    assert hostile_load_time(DAY_D + timedelta(days=1)) >= latest[0] - timedelta(hours=96)
 
 
 def test_the_hostile_days_hold_every_case(hostile: Hostile) -> None:
