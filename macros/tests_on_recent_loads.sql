@@ -1,6 +1,6 @@
 {#-
-    Data tests of the event-level tables on the recent loads (doc block
-    `tests_on_recent_loads`). A test's `where` config may say
+    Uniqueness tests of the validated event-level tables on the recent
+    loads (doc block `tests_on_recent_loads`). A test's `where` config may say
     `__recent_loads__`, filled in when the test runs:
 
     - the rows loaded within var tests_on_recent_loads_hours before the

@@ -81,10 +81,15 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
     extract(raw, DAY_D, days=1)
     day_1 = build(raw, incremental, root)
     manifest = extract(raw, DAY_D + timedelta(days=1), days=2)
-    # as a daily micro-batch runs: the event tables' tests on the recent loads (doc block tests_on_recent_loads)
+    # as a daily micro-batch runs: the event tables' uniqueness tests on the recent loads (doc block
+    # tests_on_recent_loads); the email events' one, compiled
     day_2 = build(raw, incremental, root, "--vars", json.dumps({"tests_on_recent_loads_hours": 96}))
-    compiled = root / "target" / "compiled" / "audience_warehouse" / "models" / "core" / "_core__facts.yml"
-    day_2_event_test = (compiled / "unique_fct_email_events_email_event_id.sql").read_text()
+    compiled = root / "target" / "compiled" / "audience_warehouse" / "models" / "core" / "quality"
+    [day_2_event_test] = [
+        sql
+        for sql in (path.read_text() for path in (compiled / "_quality__models.yml").glob("unique_combination_*.sql"))
+        if "int_email_events_validated" in sql
+    ]
     # a full refresh that keeps the incremental build's fits (doc block model_fits), as the benchmark's
     copy_kept_fit(incremental, full)
     no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
@@ -190,12 +195,13 @@ def test_both_builds_pass_with_every_test(hostile: Hostile) -> None:
 
 
 def test_day_2s_event_tests_checked_every_row_of_the_keys_loaded_recently(hostile: Hostile) -> None:
-    """The uniqueness test of the email facts on day 2 read the keys loaded within 96 hours of the latest load
-    (and passed, above); day 2's hostile rows were loaded in that window."""
+    """The uniqueness test of the validated email events on day 2 read every row of the keys loaded within 96 hours
+    of the latest load (and passed, above); day 2's hostile rows were loaded in that window."""
     window = re.search(r"_loaded_at >= cast\('([^']+)' as timestamp\)", hostile.day_2_event_test)
     assert window and "email_event_id in (select email_event_id from" in hostile.day_2_event_test
+    latest_load = "select max(_loaded_at) from intermediate.int_email_events_validated where _loaded_at <= now()"
     with duckdb.connect(str(hostile.incremental), read_only=True) as con:
-        latest = con.execute("select max(_loaded_at) from marts.fct_email_events where _loaded_at <= now()").fetchone()
+        latest = con.execute(latest_load).fetchone()
     assert datetime.fromisoformat(window.group(1)) == latest[0] - timedelta(hours=96)
     assert hostile_load_time(DAY_D + timedelta(days=1)) >= latest[0] - timedelta(hours=96)
 
