@@ -91,13 +91,3 @@
     {%- endset -%}
     {{- return(run_query(query).columns[0].values()[0] > 0) -}}
 {%- endmacro %}
-
-{#-
-    Pre-hook of the propensity models that keep the fit's past snapshots:
-    a refit replaces every row, otherwise only the scoring snapshot's.
--#}
-{% macro delete_propensity_rows_to_replace(kept) -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }}{% if kept %} where snapshot_number = 0{% endif %}
-    {%- endif -%}
-{%- endmacro %}

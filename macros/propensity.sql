@@ -22,3 +22,13 @@
 {% macro in_propensity_sample(customer_key, snapshots) -%}
     {{ customer_key }} % {{ propensity_sample_buckets() }} < {{ snapshots }}.sample_bucket_limit
 {%- endmacro %}
+
+{#-
+    Pre-hook of the propensity models that keep the fit's past snapshots:
+    a refit replaces every row, otherwise only the scoring snapshot's.
+-#}
+{% macro delete_propensity_rows_to_replace(kept) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}{% if kept %} where snapshot_number = 0{% endif %}
+    {%- endif -%}
+{%- endmacro %}
