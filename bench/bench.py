@@ -679,6 +679,11 @@ def after_full_build(
     }
 
 
+def builds_in(env: dict[str, str], warehouse: Path, raw: Path, exports: Path) -> dict[str, str]:
+    """``env`` for builds of another warehouse from another extract, with their own exports."""
+    return dict(env, AUDIENCE_DUCKDB_PATH=str(warehouse), AUDIENCE_RAW_DIR=str(raw), AUDIENCE_EXPORTS_DIR=str(exports))
+
+
 def hourly_batch(
     args: argparse.Namespace,
     next_day: str,
@@ -700,12 +705,7 @@ def hourly_batch(
         builds.append(("baseline_", baseline["env"], baseline["target"], Path(baseline["env"]["AUDIENCE_DUCKDB_PATH"])))
     for prefix, code_env, code_target, day_d_warehouse in builds:
         shutil.copyfile(day_d_warehouse, hourly)
-        hourly_env = dict(
-            code_env,
-            AUDIENCE_DUCKDB_PATH=str(hourly),
-            AUDIENCE_RAW_DIR=str(raw),
-            AUDIENCE_EXPORTS_DIR=str(args.work / "exports_hourly"),
-        )
+        hourly_env = builds_in(code_env, hourly, raw, args.work / "exports_hourly")
         phases[f"{prefix}hourly_build"], memory[f"{prefix}hourly_build"] = run_build(
             ["build", *NO_TESTS], hourly_env, code_target
         )
@@ -762,12 +762,7 @@ def daily_builds(
         return []
     daily, raw = args.work / "daily.duckdb", args.work / "raw_daily"
     shutil.copyfile(warehouse, daily)
-    daily_env = dict(
-        env,
-        AUDIENCE_DUCKDB_PATH=str(daily),
-        AUDIENCE_RAW_DIR=str(raw),
-        AUDIENCE_EXPORTS_DIR=str(args.work / "exports_daily"),
-    )
+    daily_env = builds_in(env, daily, raw, args.work / "exports_daily")
     days = []
     for k in range(2, args.days + 2):
         day = day_d + timedelta(days=k)

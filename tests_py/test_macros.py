@@ -34,8 +34,10 @@ EXPECTED_FAILURES = {
 }
 
 
-def run_macro_project(root: Path, *args: str) -> Path:
-    """Run dbt on the macro project with its own warehouse and exports under ``root``; return the target folder."""
+def run_macro_project(root: Path, *args: str, exit_code: int = 0) -> Path:
+    """Run dbt on the macro project with its own warehouse and exports under ``root``; return the target folder.
+
+    dbt must exit with ``exit_code`` (1: some test failed)."""
     target = root / "target"
     paths = ["--project-dir", str(MACRO_PROJECT), "--target-path", str(target), "--log-path", str(root / "logs")]
     result = subprocess.run(
@@ -46,7 +48,7 @@ def run_macro_project(root: Path, *args: str) -> Path:
         text=True,
         check=False,
     )
-    assert result.returncode == 0, result.stdout[-4000:]
+    assert result.returncode == exit_code, result.stdout[-4000:]
     return target
 
 
@@ -62,18 +64,9 @@ def test_tests_on_recent_loads_check_every_row_by_default_and_on_a_full_refresh(
     """The recent loads' where (fixture_loads, 3 and 3 failing of 5 and 4) is every row when the var is null and on
     --full-refresh: the tests then find every repeated key and missing amount, and fail their thresholds."""
     run_macro_project(tmp_path, "seed", "-s", "fixture_loads")
-    paths = ["--project-dir", str(MACRO_PROJECT), "--target-path", str(tmp_path / "target")]
     for args in (["test", "--vars", "{tests_on_recent_loads_hours: null}"], ["build", "--full-refresh"]):
-        result = subprocess.run(
-            [DBT, *args, "-s", "fixture_loads", *paths, "--log-path", str(tmp_path / "logs")],
-            cwd=MACRO_PROJECT,
-            env=dbt_env(tmp_path, tmp_path / "macros.duckdb"),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 1, result.stdout[-4000:]
-        results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+        target = run_macro_project(tmp_path, *args, "-s", "fixture_loads", exit_code=1)
+        results = json.loads((target / "run_results.json").read_text())["results"]
         failures = {r["unique_id"].split(".")[2]: r["failures"] for r in results if r["unique_id"].startswith("test.")}
         assert failures == {"recent_keys_are_unique": 5, "recent_rows_have_amounts": 4}, args
 
