@@ -32,7 +32,8 @@ def _node(unique_id: str, seconds: float, status: str = "success") -> dict:
 
 @pytest.fixture
 def stubbed(bench, monkeypatch, tmp_path):
-    """Every command stubbed: each dbt call records its arguments and 'takes' 10 s, its exports none."""
+    """Every command stubbed: each dbt call records its arguments and 'takes' 10 s (1 s of it a test), its exports
+    none."""
     calls: list[list[str]] = []
     extracts: list[tuple[str, str, int]] = []
     results = [
@@ -98,7 +99,9 @@ def test_a_failed_comparison_still_writes_what_the_earlier_phases_measured(stubb
     assert "incremental_vs_full_refresh" not in report and "rfm" not in report
     assert report["slowest_incremental_models"][0]["node"] == "int_email_events_validated"
     assert '**The phase "comparison of the incremental build with the full refresh" failed**' in text
-    assert "| incremental build after one day, models (median of 1) | 10.0 | 500 MiB |" in text
+    # a micro-batch's 10 s: 1 s of tests (dbt's execution time of the test nodes), 9 s for the rest
+    assert "| daily micro-batch: `dbt build` after one day but its tests (median of 1) | 9.0 | 500 MiB |" in text
+    assert "| the daily micro-batch's tests (median of 1) | 1.0 | |" in text
     assert "| full refresh on day D+1 (to compare) | 10.0 | |" in text
     assert "Incremental equals full refresh" not in text
     assert ["run", "-s", "customer_rfm"] not in calls  # nothing ran after the failure
@@ -120,7 +123,7 @@ def test_a_failed_incremental_build_names_that_phase(stubbed, monkeypatch, faili
     full_build_stub = bench.run_dbt
 
     def incremental_fails(dbt_args, env, target):
-        incremental = dbt_args[0] == "build" and "--exclude-resource-type" in dbt_args
+        incremental = dbt_args == ["build", *bench.MICRO_BATCH_VARS]
         if incremental and Path(env["AUDIENCE_RAW_DIR"]).name == failing_raw:
             raise bench.CommandFailedError(["dbt", *dbt_args], target / "dbt.log", 3.0, 200.0)
         return full_build_stub(dbt_args, env, target)
@@ -130,9 +133,9 @@ def test_a_failed_incremental_build_names_that_phase(stubbed, monkeypatch, faili
     report, text = _report(results)
     assert report["later_phase_failed"]["phase"] == phase
     assert set(report["phases_seconds"]) == phases_before
-    assert "incremental build after one day" not in text
-    # no tests ran after the failure (those of the hourly micro-batch did, when the daily build failed)
-    assert calls.count(bench.MICRO_BATCH_TESTS) == ("hourly_tests" in phases_before)
+    assert "daily micro-batch" not in text
+    # no micro-batch ran after the failure (the hourly one did, when the daily build failed)
+    assert calls.count(["build", *bench.MICRO_BATCH_VARS]) == ("hourly_tests" in phases_before)
     assert "micro_batches" not in report
 
 
@@ -152,8 +155,12 @@ def test_a_run_where_every_phase_finishes_exits_0_with_the_whole_report(stubbed,
     assert "Incremental equals full refresh: yes" in text
     assert "(lifetimes / ours = 3.5x)" in text
     assert ["run", "-s", "customer_rfm"] in calls
-    # the tests after each micro-batch check the event tables' recent loads, as a daily job would
-    assert calls.count(["test", "--vars", '{"tests_on_recent_loads_hours": 96}']) == 2
+    # each micro-batch is one dbt build, models and tests, with the event tables' tests on the recent loads (as a
+    # schedule passes the var), right after an untimed parse with the same settings (what the run before left)
+    micro = ["build", "--vars", '{"tests_on_recent_loads_hours": 96}']
+    assert calls.count(micro) == 2
+    assert all(calls[i - 1] == ["parse", *micro[1:]] for i, call in enumerate(calls) if call == micro)
+    assert not any(call[0] == "test" for call in calls)
     # the propensity models' time: 3 + 1 of the 9 s the nodes took
     assert report["propensity_full_build"]["total"] == pytest.approx(4.0)
     assert (
@@ -164,21 +171,21 @@ def test_a_run_where_every_phase_finishes_exits_0_with_the_whole_report(stubbed,
     # the hourly micro-batch: the first hour of day D+1, on its own extract, built and tested before day D+1
     assert bench.extracts[1:3] == [("raw_hourly", "2026-10-31", 1), ("raw", "2026-10-31", 24)]
     assert bench.extracts[0] == ("raw", "2026-10-30", 24)
-    assert report["phases_seconds"]["hourly_build"] == 10.0 and report["phases_seconds"]["hourly_tests"] == 10.0
-    # end to end: 10 s of models, 10 s of tests, 1.5 s of publishing, against a full build of 10 s
+    assert report["phases_seconds"]["hourly_build"] == 9.0 and report["phases_seconds"]["hourly_tests"] == 1.0
+    # end to end: 9 s for start, models and exports, 1 s of tests, 1.5 s of publishing, against a 10 s full build
     assert report["micro_batches"] == [
         {
             "code": "new",
             "batch": batch,
-            "build": 10.0,
-            "tests": 10.0,
+            "build": 9.0,
+            "tests": 1.0,
             "publishing": 1.5,
-            "total": 21.5,
-            "share_of_full_build": 2.15,
+            "total": 11.5,
+            "share_of_full_build": 1.15,
         }
         for batch in ("hourly", "daily")
     ]
-    assert "| new | hourly | 10.0 | 10.0 | 1.5 | 21.5 | 215.0% |" in text
+    assert "| new | hourly | 9.0 | 1.0 | 1.5 | 11.5 | 115.0% |" in text
     # how the working copy was made
     assert report["publish_copy_method"] == "copy"
     assert (
@@ -231,19 +238,16 @@ def test_a_baseline_is_timed_on_the_same_data_and_reported_as_ratios(stubbed, mo
     stub = bench.run_dbt
 
     def run_dbt(dbt_args, env, target):
-        # the baseline (an older project): 20 s for its full build, 8 s for an incremental build, 6 s for tests
+        # the baseline (an older project): 20 s for its full build, 14 s for a micro-batch, 6 s of it tests
         projects.append(env["DBT_PROJECT_DIR"])
         seconds, peak = stub(dbt_args, env, target)
         if env["DBT_PROJECT_DIR"] != str(bench.PROJECT_DIR):
             hourly = Path(env["AUDIENCE_RAW_DIR"]).name == "raw_hourly"
             assert Path(env["AUDIENCE_DUCKDB_PATH"]).name == ("hourly.duckdb" if hourly else "baseline.duckdb")
             assert env["PYTHONPATH"] == str(Path(env["DBT_PROJECT_DIR"]) / "src")
-            (target / "run_results.json").write_text(
-                json.dumps({"results": [_node("model.audience_warehouse.customer_propensity", 5.0)]})
-            )
-            if dbt_args[0] == "test":
-                return 6.0, peak
-            return (20.0 if "--exclude-resource-type" not in dbt_args else 8.0), peak
+            old_results = [_node("model.audience_warehouse.customer_propensity", 5.0), _node("test.x.t", 6.0)]
+            (target / "run_results.json").write_text(json.dumps({"results": old_results}))
+            return (14.0 if dbt_args == ["build", *bench.MICRO_BATCH_VARS] else 20.0), peak
         return seconds, peak
 
     monkeypatch.setattr(bench, "baseline_tree", baseline_tree)
@@ -252,17 +256,16 @@ def test_a_baseline_is_timed_on_the_same_data_and_reported_as_ratios(stubbed, mo
     report, text = _report(results)
     assert trees == ["v1"]
     baseline_projects = [p for p in projects if p != str(bench.PROJECT_DIR)]
-    # one full build, an hourly and a daily incremental build (--runs 1), each with its tests
+    # one full build, an hourly and a daily micro-batch (--runs 1), each after its parse
     assert len(baseline_projects) == 5
-    # the new code: 10 s for every build; the baseline 20 s and 8 s
+    # the new code: 10 s for every build, 1 s of it a micro-batch's tests; the baseline 20 s, and 8 s + 6 s
     assert report["baseline"]["full_build"]["new_over_old"] == pytest.approx(0.5)
-    assert report["baseline"]["incremental_build"]["new_over_old"] == pytest.approx(1.25)
-    assert report["baseline"]["incremental_over_full"] == {"old": pytest.approx(0.4), "new": pytest.approx(1.0)}
-    assert "full build 20.0 s -> 10.0 s (new / old = 0.50); hourly micro-batch 8.0 s -> 10.0 s" in text
-    assert "incremental build 8.0 s -> 10.0 s (new / old = 1.25); its tests 6.0 s -> 10.0 s (new / old = 1.67)" in text
-    assert "takes 40.0% of the full build's time before, 100.0% now" in text
-    assert report["baseline"]["incremental_tests"]["new_over_old"] == pytest.approx(10 / 6)
-    assert "hourly micro-batch 8.0 s -> 10.0 s (new / old = 1.25); its tests 6.0 s -> 10.0 s" in text
+    assert report["baseline"]["incremental_build"]["new_over_old"] == pytest.approx(9 / 8)
+    assert report["baseline"]["incremental_over_full"] == {"old": pytest.approx(0.4), "new": pytest.approx(0.9)}
+    assert "full build 20.0 s -> 10.0 s (new / old = 0.50); hourly micro-batch but its tests 8.0 s -> 9.0 s" in text
+    assert "daily micro-batch but its tests 8.0 s -> 9.0 s (new / old = 1.12); its tests 6.0 s -> 1.0 s" in text
+    assert "takes 40.0% of the full build's time before, 90.0% now" in text
+    assert report["baseline"]["incremental_tests"]["new_over_old"] == pytest.approx(1 / 6)
     # end to end, old: 8 s of models, 6 s of tests and 1.5 s of publishing against its 20 s full build
     old_batches = [b for b in report["micro_batches"] if b["code"] == "old"]
     assert [(b["batch"], b["total"], b["share_of_full_build"]) for b in old_batches] == [
