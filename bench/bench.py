@@ -239,7 +239,8 @@ PROPENSITY_STEPS = {
     "int_propensity_snapshots": "snapshot dates",
     "int_customer_feature_snapshots": "training set (feature snapshots)",
     "int_propensity_validation": "training and out-of-time validation",
-    "customer_propensity": "refit and scoring of every customer",
+    "int_propensity_scoring_models": "refit of the chosen models",
+    "customer_propensity": "scoring of every customer",
 }
 
 

@@ -165,7 +165,7 @@ def test_a_run_where_every_phase_finishes_exits_0_with_the_whole_report(stubbed,
     assert report["propensity_full_build"]["total"] == pytest.approx(4.0)
     assert (
         "Propensity models in the full build: 4.0 s, 44.4% of dbt's execution time "
-        "(training and out-of-time validation 3.0 s, refit and scoring of every customer 1.0 s)." in text
+        "(training and out-of-time validation 3.0 s, scoring of every customer 1.0 s)." in text
     )
     assert "Propensity models in the incremental build: 4.0 s" in text
     # the hourly micro-batch: the first hour of day D+1, on its own extract, built and tested before day D+1

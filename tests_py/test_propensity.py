@@ -25,10 +25,19 @@ from audience.propensity import (
     Platt,
     PropensitySettings,
     bootstrap_auc_se,
+    candidate_model,
     customer_propensity_table,
     deciles,
+    feature_matrix,
+    labels_of,
+    model_terms,
     model_version,
+    platt_input,
+    scoring_models_table,
+    stored_model_probability,
     top_decile,
+    training_rows,
+    typed_scoring_models,
     validation_table,
     weighted_auc,
 )
@@ -481,7 +490,9 @@ def test_a_history_without_both_outcomes_falls_back_to_the_base_rate() -> None:
     # the other target is unaffected
     assert chosen(evaluation)["engagement"] in MODELS
     today = synthetic_snapshots(50, rule_driven=False).query("snapshot_number == 1").assign(snapshot_number=0)
-    scores = customer_propensity_table(pd.concat([snapshots, today]), evaluation, PropensitySettings())
+    models = scoring_models_table(snapshots, evaluation, PropensitySettings())
+    assert models.loc[models.target == "purchase", "term"].tolist() == ["rule"]
+    scores = customer_propensity_table(today, models, evaluation, PropensitySettings())
     assert (scores.purchase_probability < 1e-5).all()
     assert scores.purchase_model_version.str.startswith("base_rate-").all()
 
@@ -497,3 +508,60 @@ def test_the_model_version_does_not_depend_on_how_an_engine_hands_over_dates() -
     assert model_version("purchase", "gradient_boosting", as_dates, settings) != model_version(
         "purchase", "logistic_regression", as_dates, settings
     )
+
+
+def with_missing_values(frame: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
+    """``frame`` with a fifth of some features missing, one feature missing everywhere and one negative value
+    below -1 (log(1 + x) of it is missing too): every branch of the stored models' arithmetic."""
+    rng = np.random.default_rng(seed)
+    frame = frame.copy()
+    for feature in ("days_since_last_purchase", "opens_30d", "revenue", "open_rate_90d"):
+        frame.loc[rng.random(len(frame)) < 0.2, feature] = np.nan
+    frame["add_to_carts_90d"] = np.nan
+    frame.loc[frame.index[:3], "orders_90d"] = -2.0
+    return frame
+
+
+@pytest.mark.parametrize("candidate", MODELS)
+def test_a_stored_model_scores_as_the_fitted_scikit_learn_pipeline(candidate: str, tmp_path: Path) -> None:
+    """The kept model's numbers give scikit-learn's own predict_proba, after a round trip through a table."""
+    snapshots = with_missing_values(synthetic_snapshots(2000, rule_driven=False))
+    training, unseen = snapshots[snapshots.snapshot_number > 1], snapshots[snapshots.snapshot_number == 1]
+    target = TARGETS[0]
+    fitted = candidate_model(candidate, 42).fit(feature_matrix(training), labels_of(training, target))
+    expected = fitted.predict_proba(feature_matrix(unseen))[:, 1]
+    terms = pd.DataFrame(model_terms(fitted)).assign(target="purchase", candidate=candidate, model_version="v")
+    with duckdb.connect(str(tmp_path / "models.duckdb")) as con:
+        typed = typed_scoring_models(terms)  # noqa: F841 - read by DuckDB's replacement scan
+        con.execute("create table kept as select * from typed")
+        stored = typed_scoring_models(con.execute("select * from kept").df())
+    assert set(stored.term) == {"intercept", "tree_node" if candidate == "gradient_boosting" else "linear"}
+    probability = stored_model_probability(stored, unseen)
+    if candidate == "gradient_boosting":  # the same sums in the same order
+        np.testing.assert_array_equal(probability, expected)
+    else:  # the same arithmetic, a matrix product in another order
+        np.testing.assert_allclose(probability, expected, rtol=1e-12, atol=1e-15)
+    assert probability.std() > 0.01  # the rows are told apart
+
+
+def test_customer_propensity_scores_as_a_refit_of_the_chosen_candidate() -> None:
+    """Scoring with the kept models gives what refitting the chosen candidate and predicting gave."""
+    settings = PropensitySettings(bootstrap_samples=20)
+    history = with_missing_values(synthetic_snapshots(3000, rule_driven=False))
+    evaluation = validation_table(history, settings)
+    today = synthetic_snapshots(400, rule_driven=False, seed=5).query("snapshot_number == 1").assign(snapshot_number=0)
+    scores = customer_propensity_table(today, scoring_models_table(history, evaluation, settings), evaluation, settings)
+    picks = chosen(evaluation)
+    assert set(picks.values()) <= set(MODELS)
+    rows = evaluation[(evaluation.target == "purchase") & (evaluation.candidate == picks["purchase"])]
+    measures = ("platt_slope", "platt_intercept", "platt_center", "platt_scale")
+    platt = {m: rows.loc[rows.measure == m, "value"].iloc[0] for m in measures}
+    training = training_rows(history, TARGETS[0], 0, settings)
+    refit = candidate_model(picks["purchase"], settings.random_seed).fit(
+        feature_matrix(training), labels_of(training, TARGETS[0])
+    )
+    expected = Platt(platt["platt_slope"], platt["platt_intercept"], platt["platt_center"], platt["platt_scale"])(
+        platt_input(refit.predict_proba(feature_matrix(today.sort_values("customer_key")))[:, 1], True)
+    )
+    np.testing.assert_allclose(scores.purchase_probability.to_numpy(), expected, rtol=1e-12)
+    assert scores.purchase_model_version.str.startswith(picks["purchase"] + "-").all()

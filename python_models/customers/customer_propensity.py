@@ -1,4 +1,4 @@
-"""Purchase probability and churn risk of every customer as of the as-of date, from the chosen models."""
+"""Purchase probability and churn risk of every customer as of the as-of date, by the kept scoring models."""
 
 from audience.frames import to_pandas
 from audience.propensity import SNAPSHOT_COLUMNS, PropensitySettings, customer_propensity_table
@@ -6,11 +6,15 @@ from audience.propensity import SNAPSHOT_COLUMNS, PropensitySettings, customer_p
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    snapshots = to_pandas(
-        dbt.ref("int_customer_feature_snapshots"), list(SNAPSHOT_COLUMNS), order_by=["snapshot_number", "customer_key"]
+    today = to_pandas(
+        dbt.ref("int_customer_feature_snapshots"),
+        list(SNAPSHOT_COLUMNS),
+        where="snapshot_number = 0",
+        order_by=["customer_key"],
     )
+    models = to_pandas(dbt.ref("int_propensity_scoring_models"))
     evaluation = to_pandas(dbt.ref("int_propensity_validation"))
     settings = PropensitySettings.from_config(dbt.config.get("propensity_settings"))
     customers = to_pandas(dbt.ref("customers"), ["customer_id", "customer_key"])
-    scores = customer_propensity_table(snapshots, evaluation, settings)
+    scores = customer_propensity_table(today, models, evaluation, settings)
     return customers.merge(scores, on="customer_key", how="inner", validate="one_to_one")

@@ -33,6 +33,7 @@ KEPT_FIT_TABLES = (
     "int_propensity_snapshots",
     "int_customer_feature_snapshots",
     "int_propensity_validation",
+    "int_propensity_scoring_models",
     "int_cluster_k_search",
     "clv_model_parameters",
     "int_product_similarities",

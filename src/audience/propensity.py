@@ -19,9 +19,11 @@ risk):
 4. the chosen model is the candidate with the highest validation ROC AUC; if
    it does not beat the best baseline's, the best baseline is chosen.
 
-``customer_propensity_table`` then refits the chosen model on all labelled
-snapshots (or takes the chosen baseline) and scores every customer as of
-today with the validation slice's Platt map.
+``scoring_models_table`` then refits the chosen model on all labelled
+snapshots and keeps it as rows of numbers (tree nodes, or the logistic
+regression's terms), which ``customer_propensity_table`` scores every
+customer as of today with (or it takes the chosen baseline), calibrated by
+the validation slice's Platt map.
 """
 
 from __future__ import annotations
@@ -37,12 +39,15 @@ from scipy.special import expit, logit
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
+from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
 from sklearn.impute import SimpleImputer
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from threadpoolctl import threadpool_limits
 
 from audience.clv import ClvFitError, bgnbd_expected_purchases, bgnbd_probability_alive, fit_bgnbd
@@ -599,27 +604,182 @@ def deciles(probability: np.ndarray, customer_key: np.ndarray) -> np.ndarray:
     return (rank * 10 // max(len(order), 1) + 1).astype(np.int64)
 
 
-def customer_propensity_table(
+# ------------------------------------------------------------ kept scoring models
+
+# int_propensity_scoring_models: the chosen model of each target as numbers, one row per term. ``rule``: the target
+# is scored by a baseline (or the base rate), no model; ``intercept``: the constant of the log-odds (the logistic
+# regression's intercept, the boosted trees' baseline prediction); ``linear``: one column of the logistic
+# regression's design (a feature, log(1 + x) or not, missing values filled with the training median, or the
+# feature's missing-value indicator; standardized by center and scale; its coefficient); ``tree_node``: one node of
+# one boosted tree (an internal node sends a row left when its feature is at most the threshold, and a missing value
+# left or right; a leaf holds the value it adds to the log-odds).
+SCORING_MODEL_COLUMNS: dict[str, str] = {
+    "target": "string",
+    "candidate": "string",
+    "model_version": "string",
+    "term": "string",
+    "tree": "Int64",
+    "node": "Int64",
+    "feature": "string",
+    "log1p": "boolean",
+    "missing_indicator": "boolean",
+    "fill_value": "float64",
+    "center": "float64",
+    "scale": "float64",
+    "coefficient": "float64",
+    "threshold": "float64",
+    "missing_go_to_left": "boolean",
+    "left_child": "Int64",
+    "right_child": "Int64",
+    "value": "float64",
+}
+
+
+def typed_scoring_models(frame: pd.DataFrame) -> pd.DataFrame:
+    """The scoring models' rows with the column types both engines store, nulls included (pandas' nullable types:
+    Arrow hands them to Spark typed even when a column holds no value)."""
+    extra = [c for c in frame.columns if c not in SCORING_MODEL_COLUMNS]
+    typed = frame.reindex(columns=[*SCORING_MODEL_COLUMNS, *extra]).astype(SCORING_MODEL_COLUMNS)
+    return typed.reset_index(drop=True)
+
+
+def model_terms(model) -> list[dict]:
+    """A fitted candidate (``candidate_model``) as rows of numbers: all ``stored_model_probability`` needs."""
+    steps = dict(model.steps)
+    if "histgradientboostingclassifier" in steps:
+        kept = [f for f, keep in zip(FEATURES, steps["dropemptycolumns"].keep_, strict=True) if keep]
+        booster = steps["histgradientboostingclassifier"]
+        [baseline] = np.ravel(booster._baseline_prediction)
+        rows = [{"term": "intercept", "value": float(baseline)}]
+        for tree, [predictor] in enumerate(booster._predictors):
+            nodes = predictor.nodes
+            if nodes["is_categorical"].any():
+                raise ValueError("a categorical split: the stored trees hold numeric splits only")
+            for node, record in enumerate(nodes):
+                row = {"term": "tree_node", "tree": tree, "node": node}
+                if record["is_leaf"]:
+                    row["value"] = float(record["value"])
+                else:
+                    row |= {
+                        "feature": kept[record["feature_idx"]],
+                        "threshold": float(record["num_threshold"]),
+                        "missing_go_to_left": bool(record["missing_go_to_left"]),
+                        "left_child": int(record["left"]),
+                        "right_child": int(record["right"]),
+                    }
+                rows.append(row)
+        return rows
+    # the logistic regression: log1p on the skewed features, the empty ones dropped, median imputation with
+    # missing-value indicators, standardization, the linear model
+    names = steps["columntransformer"].get_feature_names_out()  # log1p__x<i> first, then remainder__x<i>
+    columns = [(FEATURES[int(n.rsplit("__x", 1)[1])], n.startswith("log1p__")) for n in names]
+    columns = [c for c, keep in zip(columns, steps["dropemptycolumns"].keep_, strict=True) if keep]
+    imputer = steps["simpleimputer"]
+    design = [(f, log, False, float(fill)) for (f, log), fill in zip(columns, imputer.statistics_, strict=True)]
+    indicated = [] if imputer.indicator_ is None else imputer.indicator_.features_
+    design += [(*columns[j], True, None) for j in indicated]
+    scaler, linear = steps["standardscaler"], steps["logisticregression"]
+    rows = [{"term": "intercept", "value": float(linear.intercept_[0])}]
+    for j, (feature, log, indicator, fill) in enumerate(design):
+        rows.append(
+            {
+                "term": "linear",
+                "feature": feature,
+                "log1p": log,
+                "missing_indicator": indicator,
+                "fill_value": fill,
+                "center": float(scaler.mean_[j]),
+                "scale": float(scaler.scale_[j]),
+                "coefficient": float(linear.coef_[0, j]),
+            }
+        )
+    return rows
+
+
+def stored_model_probability(terms: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
+    """P(positive) of each row of ``frame`` by one target's stored model (its ``model_terms`` rows): the same
+    arithmetic as the fitted scikit-learn pipeline's ``predict_proba``."""
+    [intercept] = terms.loc[terms["term"] == "intercept", "value"].to_numpy(dtype="float64")
+    nodes = terms[terms["term"] == "tree_node"]
+    if len(nodes):
+        x = feature_matrix(frame)
+        raw = np.full(len(frame), intercept)
+        no_categories = np.zeros((0, 8), dtype=np.uint32)
+        n_threads = _openmp_effective_n_threads()
+        for _, tree in nodes.sort_values(["tree", "node"]).groupby("tree", sort=True):
+            if not np.array_equal(tree["node"].to_numpy(dtype="int64"), np.arange(len(tree))):
+                raise ValueError("a stored tree's nodes are not numbered 0 to n - 1")
+            leaf = tree["feature"].isna().to_numpy()
+            records = np.zeros(len(tree), dtype=PREDICTOR_RECORD_DTYPE)
+            records["is_leaf"] = leaf
+            records["value"] = np.where(leaf, tree["value"].to_numpy(dtype="float64", na_value=0.0), 0.0)
+            records["feature_idx"] = [0 if pd.isna(f) else FEATURES.index(f) for f in tree["feature"]]
+            records["num_threshold"] = tree["threshold"].to_numpy(dtype="float64", na_value=0.0)
+            records["missing_go_to_left"] = tree["missing_go_to_left"].to_numpy(dtype="bool", na_value=False)
+            records["left"] = tree["left_child"].to_numpy(dtype="int64", na_value=0)
+            records["right"] = tree["right_child"].to_numpy(dtype="int64", na_value=0)
+            # in tree order, as the booster adds them: the same sums to the last bit
+            raw += TreePredictor(records, no_categories, no_categories).predict(
+                x, no_categories, np.zeros(x.shape[1], dtype=np.uint32), n_threads
+            )
+        return expit(raw)
+    linear = terms[terms["term"] == "linear"]
+    design = np.empty((len(frame), len(linear)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j, term in enumerate(linear.itertuples(index=False)):
+            column = frame[term.feature].astype("float64").to_numpy()
+            column = np.log1p(column) if term.log1p else column
+            column = np.isnan(column).astype("float64") if term.missing_indicator else column
+            column = np.where(np.isnan(column), term.fill_value, column)
+            design[:, j] = (column - term.center) / term.scale
+    return expit(design @ linear["coefficient"].to_numpy(dtype="float64") + intercept)
+
+
+def scoring_models_table(
     snapshots: pd.DataFrame, evaluation: pd.DataFrame, settings: PropensitySettings
 ) -> pd.DataFrame:
-    """One row per customer at the scoring snapshot (0): purchase probability, churn risk and their deciles."""
+    """The chosen candidate of each target, refitted on every labelled past snapshot, as rows of numbers
+    (``model_terms``); a target scored by a baseline rule gets one ``rule`` row. ``snapshots``: the past ones
+    (snapshot_number > 0), in snapshot and customer order."""
     chosen = chosen_candidates(evaluation)
-    today = snapshots[snapshots["snapshot_number"] == 0].sort_values("customer_key", kind="stable")
+    rows = []
+    for target in TARGETS:
+        pick = chosen[target.name]
+        # the fit's dates: the version stays the same between refits
+        version = model_version(target.name, pick["candidate"], snapshots, settings)
+        common = {"target": target.name, "candidate": pick["candidate"], "model_version": version}
+        if pick["kind"] != "model":
+            rows.append({**common, "term": "rule"})
+            continue
+        training = training_rows(snapshots, target, 0, settings)
+        model = candidate_model(pick["candidate"], settings.random_seed)
+        model.fit(feature_matrix(training), labels_of(training, target))
+        rows += [{**common, **term} for term in model_terms(model)]
+    return typed_scoring_models(pd.DataFrame(rows, columns=list(SCORING_MODEL_COLUMNS)))
+
+
+def customer_propensity_table(
+    today: pd.DataFrame, models: pd.DataFrame, evaluation: pd.DataFrame, settings: PropensitySettings
+) -> pd.DataFrame:
+    """One row per customer of the scoring snapshot (``today``, snapshot 0): purchase probability, churn risk and
+    their deciles, by the kept scoring models (``scoring_models_table``) or the chosen baselines."""
+    chosen = chosen_candidates(evaluation)
+    models = typed_scoring_models(models)
+    today = today.sort_values("customer_key", kind="stable")
     out = pd.DataFrame({"customer_key": today["customer_key"].to_numpy()})
     for target in TARGETS:
         pick = chosen[target.name]
+        terms = models[models["target"] == target.name]
+        if set(terms["candidate"]) != {pick["candidate"]}:
+            raise ValueError(f"{target.name}: the stored scoring model is not the chosen {pick['candidate']}")
         if pick["candidate"] == "base_rate":
             score = np.zeros(len(today))
         elif pick["kind"] == "model":
-            training = training_rows(snapshots, target, 0, settings)
-            model = candidate_model(pick["candidate"], settings.random_seed)
-            model.fit(feature_matrix(training), labels_of(training, target))
-            score = platt_input(model.predict_proba(feature_matrix(today))[:, 1], True)
+            score = platt_input(stored_model_probability(terms, today), True)
         else:
             score = platt_input(baseline_scores(today, target, pick["stage_rates"], settings)[pick["candidate"]], False)
         probability = pick["platt"](score)
-        # the fit's dates, not the scoring snapshot's: the version stays the same between refits
-        version = model_version(target.name, pick["candidate"], snapshots[snapshots["snapshot_number"] > 0], settings)
+        version = terms["model_version"].iloc[0]
         if target.name == "purchase":
             out["purchase_probability"] = probability
             out["purchase_propensity_decile"] = deciles(probability, out["customer_key"].to_numpy())

@@ -1,0 +1,27 @@
+"""The chosen propensity model of each target, refitted on every labelled past snapshot, kept as rows of numbers.
+
+Kept between refits: while its stored rows carry the propensity family's current fit (int_model_fits), it returns
+them as they are, and customer_propensity scores everyone with them (doc block `model_fits`).
+"""
+
+from audience.frames import kept_fit, to_pandas
+from audience.propensity import SNAPSHOT_COLUMNS, PropensitySettings, scoring_models_table, typed_scoring_models
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    fit_id, stored = kept_fit(dbt.ref("int_model_fits"), "propensity", session, dbt.this)
+    if stored is not None:
+        return typed_scoring_models(stored)
+    # the past snapshots, in a fixed order: the seeded training sample is then the same on the same data
+    snapshots = to_pandas(
+        dbt.ref("int_customer_feature_snapshots"),
+        list(SNAPSHOT_COLUMNS),
+        where="snapshot_number > 0",
+        order_by=["snapshot_number", "customer_key"],
+    )
+    evaluation = to_pandas(dbt.ref("int_propensity_validation"))
+    settings = PropensitySettings.from_config(dbt.config.get("propensity_settings"))
+    models = scoring_models_table(snapshots, evaluation, settings)
+    models["fit_id"] = fit_id
+    return models
