@@ -1,17 +1,12 @@
 """Purchase probability and churn risk of every customer as of the as-of date, by the kept scoring models."""
 
 from audience.frames import to_pandas
-from audience.propensity import SNAPSHOT_COLUMNS, PropensitySettings, customer_propensity_table
+from audience.propensity import PropensitySettings, customer_propensity_table, read_snapshots
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    today = to_pandas(
-        dbt.ref("int_customer_feature_snapshots"),
-        list(SNAPSHOT_COLUMNS),
-        where="snapshot_number = 0",
-        order_by=["customer_key"],
-    )
+    today = read_snapshots(dbt.ref("int_customer_feature_snapshots"), "snapshot_number = 0")
     models = to_pandas(dbt.ref("int_propensity_scoring_models"))
     evaluation = to_pandas(dbt.ref("int_propensity_validation"))
     settings = PropensitySettings.from_config(dbt.config.get("propensity_settings"))

@@ -51,6 +51,7 @@ from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from threadpoolctl import threadpool_limits
 
 from audience.clv import ClvFitError, bgnbd_expected_purchases, bgnbd_probability_alive, fit_bgnbd
+from audience.frames import to_pandas
 
 # Features the models read, all known at the snapshot date (int_customer_feature_snapshots).
 FEATURES: tuple[str, ...] = (
@@ -127,6 +128,12 @@ SNAPSHOT_COLUMNS: tuple[str, ...] = (
     "purchased_in_window",
     "engaged_in_window",
 )
+
+
+def read_snapshots(relation: object, where: str) -> pd.DataFrame:
+    """The rows of int_customer_feature_snapshots meeting ``where``, as the propensity code reads them: the
+    SNAPSHOT_COLUMNS, in snapshot and customer order (a seeded sample of them is then the same on the same data)."""
+    return to_pandas(relation, list(SNAPSHOT_COLUMNS), where=where, order_by=["snapshot_number", "customer_key"])
 
 
 @dataclass(frozen=True)

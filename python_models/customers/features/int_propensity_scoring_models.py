@@ -5,7 +5,7 @@ them as they are, and customer_propensity scores everyone with them (doc block `
 """
 
 from audience.frames import kept_fit, to_pandas
-from audience.propensity import SNAPSHOT_COLUMNS, PropensitySettings, scoring_models_table, typed_scoring_models
+from audience.propensity import PropensitySettings, read_snapshots, scoring_models_table, typed_scoring_models
 
 
 def model(dbt, session):
@@ -13,13 +13,7 @@ def model(dbt, session):
     fit_id, stored = kept_fit(dbt.ref("int_model_fits"), "propensity", session, dbt.this)
     if stored is not None:
         return typed_scoring_models(stored)
-    # the past snapshots, in a fixed order: the seeded training sample is then the same on the same data
-    snapshots = to_pandas(
-        dbt.ref("int_customer_feature_snapshots"),
-        list(SNAPSHOT_COLUMNS),
-        where="snapshot_number > 0",
-        order_by=["snapshot_number", "customer_key"],
-    )
+    snapshots = read_snapshots(dbt.ref("int_customer_feature_snapshots"), "snapshot_number > 0")  # the past ones
     evaluation = to_pandas(dbt.ref("int_propensity_validation"))
     settings = PropensitySettings.from_config(dbt.config.get("propensity_settings"))
     models = scoring_models_table(snapshots, evaluation, settings)

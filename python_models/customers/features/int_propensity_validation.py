@@ -4,8 +4,8 @@ Kept between refits: while its stored rows carry the propensity family's current
 them as they are (doc block `model_fits`).
 """
 
-from audience.frames import kept_fit, to_pandas
-from audience.propensity import SNAPSHOT_COLUMNS, PropensitySettings, typed_validation, validation_table
+from audience.frames import kept_fit
+from audience.propensity import PropensitySettings, read_snapshots, typed_validation, validation_table
 
 
 def model(dbt, session):
@@ -13,13 +13,8 @@ def model(dbt, session):
     fit_id, stored = kept_fit(dbt.ref("int_model_fits"), "propensity", session, dbt.this)
     if stored is not None:
         return typed_validation(stored)
-    # labelled snapshots only, in a fixed order: the seeded sample is then the same on the same data
-    snapshots = to_pandas(
-        dbt.ref("int_customer_feature_snapshots"),
-        list(SNAPSHOT_COLUMNS),
-        where="has_purchase_label or has_engagement_label",
-        order_by=["snapshot_number", "customer_key"],
-    )
+    # labelled snapshots only
+    snapshots = read_snapshots(dbt.ref("int_customer_feature_snapshots"), "has_purchase_label or has_engagement_label")
     validation = validation_table(snapshots, PropensitySettings.from_config(dbt.config.get("propensity_settings")))
     validation["fit_id"] = fit_id
     return validation
