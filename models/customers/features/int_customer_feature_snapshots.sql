@@ -140,7 +140,11 @@ grid as (
 
 ),
 
--- every engagement signal on the day it happened, one count column per kind
+-- every engagement signal with the day it happened, one count column per
+-- kind, from the earliest lookback on (no feature or label reads an earlier
+-- day); a row per signal, not per customer and day: a customer has about
+-- one signal a day, so summing by day first was a pass over all history
+-- that merged almost nothing
 signals as (
 
     {%- for timestamp, count in [('delivered_at', 'deliveries'), ('opened_at', 'opens'), ('clicked_at', 'clicks')] %}
@@ -153,7 +157,7 @@ signals as (
         {%- endfor %}
 
     from messages
-    where {{ timestamp }} is not null
+    where {{ timestamp }} >= (select min(lookback_start_at) from snapshots)
 
     union all
     {%- endfor %}
@@ -169,20 +173,7 @@ signals as (
         add_to_carts
 
     from sessions
-
-),
-
-daily_signals as (
-
-    select
-        customer_key,
-        occurred_date,
-        {%- for column in signal_counts %}
-        sum({{ column }}) as {{ column }}{{ "," if not loop.last }}
-        {%- endfor %}
-
-    from signals
-    group by customer_key, occurred_date
+    where started_at >= (select min(lookback_start_at) from snapshots)
 
 ),
 
@@ -216,27 +207,27 @@ snapshot_purchases as (
 snapshot_signals as (
 
     select
-        daily_signals.customer_key,
+        signals.customer_key,
         snapshots.snapshot_number,
         {%- for days in windows %}
         {%- for column in signal_counts %}
-        sum(case when daily_signals.occurred_date >= {{ dbt.dateadd('day', -days, 'snapshots.snapshot_date') }}
-            then daily_signals.{{ column }} else 0 end) as {{ column }}_{{ days }}d,
+        sum(case when signals.occurred_date >= {{ dbt.dateadd('day', -days, 'snapshots.snapshot_date') }}
+            then signals.{{ column }} else 0 end) as {{ column }}_{{ days }}d,
         {%- endfor %}
         {%- endfor %}
-        max(case when daily_signals.opens > 0 then daily_signals.occurred_date end) as last_open_date,
-        max(case when daily_signals.clicks > 0 then daily_signals.occurred_date end) as last_click_date,
-        max(case when daily_signals.web_sessions > 0 then daily_signals.occurred_date end) as last_visit_date,
-        max(case when daily_signals.opens + daily_signals.clicks + daily_signals.product_views
-            + daily_signals.add_to_carts + daily_signals.web_sessions > 0 then daily_signals.occurred_date end)
+        max(case when signals.opens > 0 then signals.occurred_date end) as last_open_date,
+        max(case when signals.clicks > 0 then signals.occurred_date end) as last_click_date,
+        max(case when signals.web_sessions > 0 then signals.occurred_date end) as last_visit_date,
+        max(case when signals.opens + signals.clicks + signals.product_views
+            + signals.add_to_carts + signals.web_sessions > 0 then signals.occurred_date end)
             as last_engaged_date
 
-    from daily_signals
+    from signals
     inner join snapshots
-        on daily_signals.occurred_date < snapshots.snapshot_date
-        and daily_signals.occurred_date >= cast(snapshots.lookback_start_at as date)
-        and {{ in_propensity_sample('daily_signals.customer_key', 'snapshots') }}
-    group by daily_signals.customer_key, snapshots.snapshot_number
+        on signals.occurred_date < snapshots.snapshot_date
+        and signals.occurred_date >= cast(snapshots.lookback_start_at as date)
+        and {{ in_propensity_sample('signals.customer_key', 'snapshots') }}
+    group by signals.customer_key, snapshots.snapshot_number
 
 ),
 
@@ -256,7 +247,7 @@ silence_before_last_purchase as (
     inner join (
 
         select customer_key, occurred_date, false as is_order
-        from daily_signals
+        from signals
         where opens + clicks + product_views + add_to_carts + web_sessions > 0
 
         union all
@@ -318,7 +309,7 @@ engagement_labels as (
     from (
 
         select customer_key, occurred_date
-        from daily_signals
+        from signals
         where opens + clicks + web_sessions > 0
 
         union all
