@@ -24,29 +24,67 @@ campaigns as (
 
 ),
 
-history as (
+segment_versions as (
+
+    select * from {{ ref('customer_segments_snapshot') }}
+
+),
+
+-- each combination of the labels that occurs in the history, numbered:
+-- the messages carry that number through the join and the aggregation, not
+-- the labels themselves
+label_sets as (
 
     select
         *,
-        row_number() over (partition by customer_key order by dbt_valid_from) as version_number
+        row_number() over (
+            order by {% for column in dimensions.values() %}{{ column }}{{ ", " if not loop.last }}{% endfor %}
+        ) as label_set
 
-    from {{ ref('customer_segments_snapshot') }}
+    from (
+
+        select distinct
+            {%- for column in dimensions.values() %}
+            {{ column }}{{ "," if not loop.last }}
+            {%- endfor %}
+
+        from segment_versions
+
+    ) as distinct_labels
+
+),
+
+history as (
+
+    select
+        segment_versions.customer_key,
+        segment_versions.dbt_valid_from,
+        segment_versions.dbt_valid_to,
+        label_sets.label_set,
+        row_number() over (
+            partition by segment_versions.customer_key
+            order by segment_versions.dbt_valid_from
+        ) as version_number
+
+    from segment_versions
+    inner join label_sets
+        on {% for column in dimensions.values() -%}
+        segment_versions.{{ column }} is not distinct from label_sets.{{ column }}
+        {%- if not loop.last %}
+        and {% endif %}
+        {%- endfor %}
 
 ),
 
 outcomes_with_segments as (
 
-    -- the labels are taken from the matched version directly: no join back
-    -- to the snapshot on its text dbt_scd_id, once per message
     select
         outcomes.*,
         case when valid_at_send.customer_key is null then 'earliest_known' else 'at_send' end as segment_basis,
-        {%- for column in dimensions.values() %}
         case
-            when valid_at_send.customer_key is null then earliest.{{ column }}
-            else valid_at_send.{{ column }}
-        end as {{ column }}{{ "," if not loop.last }}
-        {%- endfor %}
+            when valid_at_send.customer_key is null then earliest.label_set
+            else valid_at_send.label_set
+        end as label_set
 
     from outcomes
     left join history as valid_at_send
@@ -59,25 +97,32 @@ outcomes_with_segments as (
 
 ),
 
-combinations as (
+label_set_totals as (
 
-    -- aggregate once per combination of the five labels, then per dimension:
-    -- far fewer rows to unpivot than one per message and dimension
     select
         campaign_id,
         segment_basis,
-        {%- for column in dimensions.values() %}
-        {{ column }},
-        {%- endfor %}
+        label_set,
         {{ email_performance_metrics('outcomes_with_segments') }}
 
     from outcomes_with_segments
-    group by
-        campaign_id,
-        segment_basis,
+    group by campaign_id, segment_basis, label_set
+
+),
+
+combinations as (
+
+    -- one row per campaign and combination of the labels, then per
+    -- dimension: far fewer rows to unpivot than one per message and dimension
+    select
+        label_set_totals.*,
         {%- for column in dimensions.values() %}
-        {{ column }}{{ "," if not loop.last }}
+        label_sets.{{ column }}{{ "," if not loop.last }}
         {%- endfor %}
+
+    from label_set_totals
+    left join label_sets
+        on label_set_totals.label_set = label_sets.label_set
 
 ),
 
