@@ -33,28 +33,19 @@ recommendable_products as (
 
 ),
 
--- an order's lines of one product count as one purchase: the order and
--- product pairs first (an order belongs to one customer), then counted
-order_products as (
-
-    select distinct order_id, product_id
-    from order_items
-
-),
-
 purchased_products as (
 
     select
         purchases.customer_key,
-        order_products.product_id,
-        count(*) as purchase_count,
+        order_items.product_id,
+        count(distinct purchases.order_id) as purchase_count,
         0 as view_count,
         max(purchases.purchased_at) as last_interacted_at
 
     from purchases
-    inner join order_products
-        on purchases.order_id = order_products.order_id
-    group by purchases.customer_key, order_products.product_id
+    inner join order_items
+        on purchases.order_id = order_items.order_id
+    group by purchases.customer_key, order_items.product_id
 
 ),
 
