@@ -417,26 +417,39 @@ measured as (
 
 ),
 
+-- the RFM score of the snapshot's buyers: three rankings of a narrow row
+-- (a window sorts every column it carries)
+rfm_scores as (
+
+    select
+        customer_key,
+        snapshot_number,
+        {{ quantile_score('days_since_last_purchase', 'desc', partition_by='snapshot_number') }}
+        + {{ quantile_score('orders', partition_by='snapshot_number') }}
+        + {{ quantile_score('revenue', partition_by='snapshot_number') }} as rfm_score
+
+    from measured
+    where orders > 0
+
+),
+
 final as (
 
     select
         measured.*,
         {{ lifecycle_stage(
-            'orders',
-            'days_since_first_purchase - 1',
-            'days_since_last_purchase - 1',
-            'days_since_last_engagement',
-            'days_silent_before_last_purchase'
+            'measured.orders',
+            'measured.days_since_first_purchase - 1',
+            'measured.days_since_last_purchase - 1',
+            'measured.days_since_last_engagement',
+            'measured.days_silent_before_last_purchase'
         ) }} as lifecycle_stage,
-        case
-            when orders > 0 then
-                {{ quantile_score('days_since_last_purchase', 'desc', partition_by='snapshot_number, orders > 0') }}
-                + {{ quantile_score('orders', partition_by='snapshot_number, orders > 0') }}
-                + {{ quantile_score('revenue', partition_by='snapshot_number, orders > 0') }}
-            else 0
-        end as rfm_score
+        coalesce(rfm_scores.rfm_score, 0) as rfm_score
 
     from measured
+    left join rfm_scores
+        on measured.customer_key = rfm_scores.customer_key
+        and measured.snapshot_number = rfm_scores.snapshot_number
 
 )
 
