@@ -1,12 +1,14 @@
 {#-
     Incremental runs re-read the rows loaded since a window start: the latest
-    _loaded_at already in the model, never later than this build's start (a
-    load time in the future would otherwise hide every later day), minus the
-    var incremental_lookback_hours (for connectors that commit out of order). The start is computed once,
-    when the model compiles, and written into the SQL as a literal, so the
-    raw Parquet reader skips every row group loaded before it (the raw
-    tables are append-only, in load order). None on a full build, and when
-    the model is empty.
+    _loaded_at already in the model, never later than this build's time
+    (`build_time()`: a load time in the future would otherwise hide every
+    later day), minus the var incremental_lookback_hours (for connectors that
+    commit out of order). The start is computed when the model compiles, and
+    written into the SQL as a literal, so the raw Parquet reader skips every
+    row group loaded before it (the raw tables are append-only, in load
+    order); the pre-hook that removes the rows to re-read computes it again,
+    from the same build time, so both find the same start. None on a full
+    build, and when the model holds no load time up to the build time.
 -#}
 {% macro reload_window_start(relation=none, column='_loaded_at') -%}
     {%- if not (execute and is_incremental()) -%}
@@ -17,13 +19,16 @@
 
 {#-
     A timestamp literal: `hours` before the latest `column` of `relation`
-    that is not later than this build's start (a load time in the future
+    that is not later than this build's time (a load time in the future
     would otherwise hide every later load). None when the relation has no
-    load time. Run when the node runs (it queries the relation).
+    load time up to then. Run when the node runs (it queries the relation).
+    The build's time is one for the whole invocation, not the query's clock:
+    with loads stamped ahead of the clock, two calls a moment apart would
+    otherwise find different latest loads.
 -#}
 {% macro hours_before_latest_load(relation, hours, column='_loaded_at') -%}
     {%- set latest_trusted -%}
-        max(case when {{ column }} <= {{ build_started_at() }} then {{ column }} end)
+        max(case when {{ column }} <= {{ build_time() }} then {{ column }} end)
     {%- endset -%}
     {%- set query -%}
         select {{ dbt.dateadd('hour', -1 * hours, latest_trusted) }}
@@ -50,7 +55,11 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- This build's start as a UTC timestamp without time zone (the transaction's start on DuckDB). -#}
+{#-
+    The moment a query runs, as a UTC timestamp without time zone (the
+    transaction's start on DuckDB): for the staging views' check of load
+    times, which must hold whenever a view is read, not when it was created.
+-#}
 {% macro build_started_at() -%}
     {{ return(adapter.dispatch('build_started_at', 'audience_warehouse')()) }}
 {%- endmacro %}
@@ -71,12 +80,12 @@
     Pre-hook of the validated models: the rows loaded since the window start
     are read again from the source, so the copies an earlier run stored are
     removed first (a raw row has no id of its own; re-reading must not store
-    it twice).
+    it twice). Without a window start (no stored load time up to the build
+    time) the run reads every row again, so every stored row is removed.
 -#}
 {% macro delete_rows_to_reload() -%}
-    {%- set window_start = reload_window_start() -%}
-    {%- if window_start is not none -%}
-    delete from {{ this }} where {{ loaded_since(window_start) }}
+    {%- if execute and is_incremental() -%}
+    delete from {{ this }} where {{ loaded_since(reload_window_start()) }}
     {%- endif -%}
 {%- endmacro %}
 

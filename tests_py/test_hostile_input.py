@@ -28,7 +28,7 @@ from audience.compare import KEEP_FIT_VARS, compare_warehouses, copy_kept_fit, h
 from audience.exports import CSV_READ_OPTIONS
 from audience.generate import config_with, generate
 from audience.hostile import append_hostile_day, hostile_load_time
-from conftest import run_dbt_and_export
+from conftest import run_dbt, run_dbt_and_export
 
 DAY_D = date(2026, 9, 30)
 CUSTOMERS, SEED = 2500, 21
@@ -348,3 +348,55 @@ def test_the_generator_cli_appends_a_hostile_day(tmp_path: Path) -> None:
     with duckdb.connect() as con:
         nan_orders = con.execute(f"select count(*) from '{tmp_path}/shop_orders.parquet' where isnan(total_amount)")
         assert nan_orders.fetchall()[0][0] == 1
+
+
+def test_a_connector_clock_ahead_of_ours_neither_loses_nor_doubles_rows(tmp_path: Path) -> None:
+    """Loads stamped minutes ahead of this machine's clock (valid: within future_timestamp_tolerance_hours).
+
+    Each incremental run removes the rows loaded since its window start and
+    reads them again from the source: both must use the same window start
+    although the clock moves between them (one build time per invocation).
+    A build time pinned before every load leaves no trusted load: the run
+    then reads every row again and stores none twice.
+    """
+    raw, warehouse = tmp_path / "raw", tmp_path / "audience.duckdb"
+    generate(config_with(customers=300, seed=5, end_date=DAY_D.isoformat()), raw)
+
+    def run(*args: str, build_time: str | None = None) -> None:
+        # no look-back: the window starts at the latest trusted load, among the loads ahead of the clock
+        variables = {"incremental_lookback_hours": 0, "build_time": build_time}
+        result = run_dbt(["run", *args, "--vars", json.dumps(variables)], raw, warehouse, tmp_path / "target")
+        assert result.returncode == 0, result.stdout[-3000:]
+
+    def stored_and_raw() -> tuple[int, int]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            stored = con.execute("select count(*) from intermediate.int_web_events_validated").fetchone()[0]
+            landed = con.execute(f"select count(*) from '{raw}/web_events.parquet'").fetchone()[0]
+        return stored, landed
+
+    run("-s", "+int_web_events_validated")
+    # 30,000 more events, one every 20 ms over the next ten minutes by the connector's clock
+    ahead = datetime.now(UTC).replace(tzinfo=None)
+    path = raw / "web_events.parquet"
+    with duckdb.connect() as con:
+        con.execute(
+            f"""
+            copy (
+                select * from '{path}'
+                union all
+                select * exclude (n) replace (
+                    'ahead-' || n as event_id,
+                    timestamp '{ahead.isoformat(sep=" ")}' + n * interval 20 millisecond as _loaded_at
+                )
+                from (select *, row_number() over () as n from '{path}' limit 30000)
+            ) to '{path}.new' (format parquet)
+            """
+        ).fetchall()
+    Path(f"{path}.new").replace(path)
+    for _ in range(3):
+        run("-s", "int_web_events_validated")
+        stored, landed = stored_and_raw()
+        assert stored == landed
+    run("-s", "int_web_events_validated", build_time="2000-01-01 00:00:00")
+    stored, landed = stored_and_raw()
+    assert stored == landed
