@@ -36,9 +36,9 @@
         'revenue_per_email': 'attributed_revenue',
     } -%}
     {%- for rate, numerator in rates.items() %}
-    cast({{ numerator }} as {{ dbt.type_float() }}) / nullif(delivered, 0) as {{ rate }},
+    cast({{ numerator }} as double) / nullif(delivered, 0) as {{ rate }},
     {%- endfor %}
-    cast(unique_clicks as {{ dbt.type_float() }}) / nullif(unique_opens, 0) as click_to_open_rate
+    cast(unique_clicks as double) / nullif(unique_opens, 0) as click_to_open_rate
 {%- endmacro %}
 
 {#-

@@ -10,7 +10,7 @@
     cast(
         1 + floor(
             {{ n_bins }} * (rank() over ({{ partition }}order by {{ column }} {{ order }}) - 1)
-            / cast(count(*) over ({{ partition | trim }}) as {{ dbt.type_float() }})
+            / cast(count(*) over ({{ partition | trim }}) as double)
         )
         as {{ dbt.type_int() }}
     )

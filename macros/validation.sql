@@ -151,7 +151,7 @@
 {%- endmacro %}
 
 {% macro default__is_finite(column) -%}
-    ({{ column }} = {{ column }} and abs({{ column }}) < cast('Infinity' as {{ dbt.type_float() }}))
+    ({{ column }} = {{ column }} and abs({{ column }}) < cast('Infinity' as double))
 {%- endmacro %}
 
 {% macro duckdb__is_finite(column) -%}

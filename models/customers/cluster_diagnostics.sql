@@ -38,7 +38,7 @@ k_rows as (
         cast(null as {{ dbt.type_string() }}) as cluster_label,
         cast(null as {{ dbt.type_bigint() }}) as cluster_size,
         {%- for feature in features %}
-        cast(null as {{ dbt.type_float() }}) as centroid_{{ feature }}{{ "," if not loop.last }}
+        cast(null as double) as centroid_{{ feature }}{{ "," if not loop.last }}
         {%- endfor %}
 
     from k_search
@@ -50,8 +50,8 @@ cluster_rows as (
     select
         'cluster' as diagnostic_type,
         (select k from k_search where is_chosen_k) as k,
-        cast(null as {{ dbt.type_float() }}) as silhouette,
-        cast(null as {{ dbt.type_float() }}) as inertia,
+        cast(null as double) as silhouette,
+        cast(null as double) as inertia,
         cast(null as boolean) as is_chosen_k,
         clusters.cluster_id,
         clusters.cluster_label,

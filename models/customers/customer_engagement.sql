@@ -114,13 +114,13 @@ final as (
         coalesce(message_summary.unique_opens_{{ days }}d, 0) as unique_opens_{{ days }}d,
         coalesce(message_summary.unique_clicks_{{ days }}d, 0) as unique_clicks_{{ days }}d,
         message_summary.unique_opens_{{ days }}d
-            / nullif(cast(message_summary.emails_delivered_{{ days }}d as {{ dbt.type_float() }}), 0)
+            / nullif(cast(message_summary.emails_delivered_{{ days }}d as double), 0)
             as open_rate_{{ days }}d,
         message_summary.unique_clicks_{{ days }}d
-            / nullif(cast(message_summary.emails_delivered_{{ days }}d as {{ dbt.type_float() }}), 0)
+            / nullif(cast(message_summary.emails_delivered_{{ days }}d as double), 0)
             as click_rate_{{ days }}d,
         message_summary.unique_clicks_{{ days }}d
-            / nullif(cast(message_summary.unique_opens_{{ days }}d as {{ dbt.type_float() }}), 0)
+            / nullif(cast(message_summary.unique_opens_{{ days }}d as double), 0)
             as click_to_open_rate_{{ days }}d,
         coalesce(signal_summary.web_sessions_{{ days }}d, 0) as web_sessions_{{ days }}d,
         coalesce(signal_summary.product_views_{{ days }}d, 0) as product_views_{{ days }}d,

@@ -31,7 +31,7 @@ population_shares as (
 
     select
         hour_of_day,
-        engaged_messages / cast(sum(engaged_messages) over () as {{ dbt.type_float() }}) as population_share,
+        engaged_messages / cast(sum(engaged_messages) over () as double) as population_share,
         row_number() over (order by engaged_messages desc, hour_of_day) as popularity_rank
 
     from population

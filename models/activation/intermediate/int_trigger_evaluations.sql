@@ -39,16 +39,16 @@ condition_results as (
                 when 'is_not_null' then facts.number_value is not null or facts.text_value is not null
                 when '=' then coalesce(
                     facts.text_value = conditions.value,
-                    facts.number_value = {{ dbt.safe_cast('conditions.value', dbt.type_float()) }}
+                    facts.number_value = {{ dbt.safe_cast('conditions.value', 'double') }}
                 )
                 when '!=' then coalesce(
                     facts.text_value <> conditions.value,
-                    facts.number_value <> {{ dbt.safe_cast('conditions.value', dbt.type_float()) }}
+                    facts.number_value <> {{ dbt.safe_cast('conditions.value', 'double') }}
                 )
-                when '<' then facts.number_value < {{ dbt.safe_cast('conditions.value', dbt.type_float()) }}
-                when '<=' then facts.number_value <= {{ dbt.safe_cast('conditions.value', dbt.type_float()) }}
-                when '>' then facts.number_value > {{ dbt.safe_cast('conditions.value', dbt.type_float()) }}
-                when '>=' then facts.number_value >= {{ dbt.safe_cast('conditions.value', dbt.type_float()) }}
+                when '<' then facts.number_value < {{ dbt.safe_cast('conditions.value', 'double') }}
+                when '<=' then facts.number_value <= {{ dbt.safe_cast('conditions.value', 'double') }}
+                when '>' then facts.number_value > {{ dbt.safe_cast('conditions.value', 'double') }}
+                when '>=' then facts.number_value >= {{ dbt.safe_cast('conditions.value', 'double') }}
                 -- value holds the accepted texts separated by '|'
                 when 'in' then {{ pipe_list_contains('conditions.value', 'facts.text_value') }}
                 when 'not_in' then not {{ pipe_list_contains('conditions.value', 'facts.text_value') }}

@@ -200,7 +200,7 @@ final as (
         needed_facts.fact,
         case needed_facts.fact
             {%- for fact in number_facts %}
-            when '{{ fact }}' then cast(wide.{{ fact }} as {{ dbt.type_float() }})
+            when '{{ fact }}' then cast(wide.{{ fact }} as double)
             {%- endfor %}
         end as number_value,
         case needed_facts.fact

@@ -232,3 +232,12 @@ from (
     select {{ values_at_max(['v', 'w'], 'row(k, v)') }} as last_row
     from (select 'a' as v, '0' as w, 1 as k union all select 'c', '1', 1 union all select 'b', '2', 1 union all select 'z', '3', 0)
 )
+
+union all
+
+-- quintiles of 4,194,309 rows: the top one holds the ranks r with floor(5 (r - 1) / n) = 4, i.e.
+-- n - ceil(4n / 5) = 838,861 rows; in 32-bit floats 5 (r - 1) / n of its first rank rounds up to 4
+-- and puts one row more there (2^22 + 5 rows: the smallest count where that happens)
+select 'quantile_score exact beyond 2^22 rows', cast(count(*) as varchar), '838861'
+from (select {{ quantile_score('i') }} as score from range(4194309) as numbers(i))
+where score = 5
