@@ -4,7 +4,7 @@
     `__recent_loads__`, filled in when the test runs:
 
     - the rows loaded within var tests_on_recent_loads_hours before the
-      relation's latest load that is not in the future (rows without a load
+      relation's latest load not later than the build time (rows without a load
       time too: every incremental run re-reads them);
     - with the test's `meta: {recent_loads_key: <column>}`, every row of
       the keys loaded then, so a uniqueness test sees an old row of a key

@@ -104,7 +104,7 @@
 
 {#-
     'missing_loaded_at' or 'future_loaded_at' when the connector's load
-    time cannot be trusted: null, or later than the start of this build
+    time cannot be trusted: null, or later than the moment the query runs
     plus future_timestamp_tolerance_hours (a clock years ahead). Such a row
     is quarantined in full and incremental builds alike and never moves the
     incremental high-water mark (macros/incremental.sql).
