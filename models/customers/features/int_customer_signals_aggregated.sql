@@ -100,7 +100,7 @@ aged_signals as (
         signals.customer_key,
         signals.signal_type,
         signals.occurred_at,
-        {{ dbt.datediff('signals.occurred_at', 'as_of.as_of_cutoff_at', 'second') }} / 86400.0 as age_days
+        {{ dbt.datediff('signals.occurred_at', 'as_of.as_of_cutoff_at', 'second') }} / cast(86400 as double) as age_days
 
     from signals
     cross join as_of
