@@ -375,7 +375,8 @@ def test_a_connector_clock_ahead_of_ours_neither_loses_nor_doubles_rows(tmp_path
         return stored, landed
 
     run("-s", "+int_web_events_validated")
-    # 30,000 more events, one every 20 ms over the next ten minutes by the connector's clock
+    # every event seven times more under new ids (33,222 rows), one every 20 ms over the next eleven
+    # minutes by the connector's clock: the runs below all start inside that span
     ahead = datetime.now(UTC).replace(tzinfo=None)
     path = raw / "web_events.parquet"
     with duckdb.connect() as con:
@@ -384,15 +385,17 @@ def test_a_connector_clock_ahead_of_ours_neither_loses_nor_doubles_rows(tmp_path
             copy (
                 select * from '{path}'
                 union all
-                select * exclude (n) replace (
+                select * exclude (n, copy) replace (
                     'ahead-' || n as event_id,
                     timestamp '{ahead.isoformat(sep=" ")}' + n * interval 20 millisecond as _loaded_at
                 )
-                from (select *, row_number() over () as n from '{path}' limit 30000)
+                from (select *, row_number() over () as n from '{path}', range(7) as copies(copy))
             ) to '{path}.new' (format parquet)
             """
         ).fetchall()
     Path(f"{path}.new").replace(path)
+    stored, landed = stored_and_raw()
+    assert landed - stored == 33_222
     for _ in range(3):
         run("-s", "int_web_events_validated")
         stored, landed = stored_and_raw()
