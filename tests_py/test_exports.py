@@ -164,6 +164,37 @@ def test_a_file_over_the_limit_is_split_on_rows_each_part_with_the_header(tmp_pa
     assert read == rows and not source.exists()
 
 
+def test_the_parts_keep_the_bytes_duckdb_wrote_cut_only_at_record_ends(tmp_path: Path) -> None:
+    # DuckDB's own CSV: cells quoted only where needed, line feeds inside quoted cells, a row longer than the limit
+    con = duckdb.connect()
+    con.execute(
+        """create table t as select
+            n as id,
+            case when n % 3 = 0 then 'a "quoted" note,' || chr(10) || 'on two lines ' || n else 'plain ' || n end
+                as note,
+            case when n = 50 then repeat('x', 400) else 'ü' end as other
+        from range(200) as r(n)"""
+    )
+    source = tmp_path / "source.csv"
+    con.execute(f"copy t to '{source}' (format csv, header true)")
+    written = source.read_bytes()
+    header = written[: written.index(b"\n") + 1]
+    parts = split_csv(source, tmp_path / "list", 256)
+    assert len(parts) > 10
+    bodies, read = [], []
+    for part in parts:
+        data = part.read_bytes()
+        assert data.startswith(header)
+        # a part over the limit is the header and the one row longer than the limit
+        assert len(data) <= 256 or data.count(b"\n") == 2
+        with part.open(newline="", encoding="utf-8") as rows_in:
+            read += list(csv.DictReader(rows_in))
+        bodies.append(data[len(header) :])
+    assert [(int(row["id"]), row["note"], row["other"]) for row in read] == con.execute("from t order by id").fetchall()
+    assert header + b"".join(bodies) == written
+    assert sum(len(b) > 256 - len(header) for b in bodies) == 1
+
+
 def test_a_file_within_the_limit_keeps_one_name(tmp_path: Path) -> None:
     source = tmp_path / "source.csv"
     write_csv(source, [["Email"], ["a@x.io"]])

@@ -32,7 +32,6 @@ it, so a file another export version links to is replaced, never changed.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -40,6 +39,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 
@@ -241,44 +241,62 @@ def split_csv(source: Path, stem: Path, max_bytes: int) -> list[Path]:
     """``source`` as ``<stem>.csv``, or as ``<stem>-part-<n>.csv`` files of at most ``max_bytes`` each.
 
     Every part starts with the header row; rows are never cut (a row longer
-    than the limit on its own would get a part of its own). Records are
-    read and written by a CSV parser, so a quoted line break stays inside
-    its row.
+    than the limit on its own gets a part of its own). The parts hold the
+    bytes DuckDB wrote, cut at record ends: a line feed is one where the
+    double quotes since the part's first row are even in number (in a CSV a
+    quoted cell holds an even number of them, so an odd count means the line
+    feed is inside a quoted cell). The file is read a part at a time.
     """
-    if source.stat().st_size <= max_bytes:
+    size = source.stat().st_size
+    if size <= max_bytes:
         whole = stem.with_name(stem.name + ".csv")
         os.replace(source, whole)
         return [whole]
     parts: list[Path] = []
-    with source.open(newline="", encoding="utf-8") as rows_in:
-        reader = csv.reader(rows_in)
-        header = line(next(reader))
-        out = None
-        size = 0
-        for row in reader:
-            text = line(row)
-            if out is None or size + len(text.encode()) > max_bytes:
-                if out is not None:
-                    out.close()
-                parts.append(stem.with_name(f"{stem.name}-part-{len(parts) + 1}.csv"))
-                out = parts[-1].open("w", newline="", encoding="utf-8")
-                out.write(header)
-                size = len(header.encode())
-            out.write(text)
-            size += len(text.encode())
-        if out is not None:
-            out.close()
+    with source.open("rb") as rows_in:
+        header = read_records(rows_in, 0)
+        budget = max(max_bytes - len(header), 1)
+        start = len(header)
+        while start < size:
+            rows_in.seek(start)
+            chunk = rows_in.read(budget)
+            end = len(chunk) if start + len(chunk) == size else last_record_end(chunk)
+            rows = chunk[:end] if end else read_records(rows_in, start)
+            parts.append(stem.with_name(f"{stem.name}-part-{len(parts) + 1}.csv"))
+            parts[-1].write_bytes(header + rows)
+            start += len(rows)
     source.unlink()
     return parts
 
 
-def line(row: list[str]) -> str:
-    """One CSV record, quoted only where needed, ending in a line feed (as DuckDB writes them)."""
-    cells = []
-    for cell in row:
-        needs_quotes = any(c in cell for c in ',"\n\r')
-        cells.append('"' + cell.replace('"', '""') + '"' if needs_quotes else cell)
-    return ",".join(cells) + "\n"
+def last_record_end(chunk: bytes) -> int:
+    """Where the last whole CSV record in ``chunk`` (which starts at a record) ends; 0 if none does."""
+    position = chunk.rfind(b"\n")
+    quotes = chunk.count(b'"', 0, position + 1)
+    while position >= 0 and quotes % 2:
+        earlier = chunk.rfind(b"\n", 0, position)
+        quotes -= chunk.count(b'"', earlier + 1, position + 1)
+        position = earlier
+    return position + 1
+
+
+def read_records(rows_in: BinaryIO, start: int, block: int = 1 << 20) -> bytes:
+    """The first whole CSV record from byte ``start`` on (to the end of the file if it has no line feed)."""
+    rows_in.seek(start)
+    record = b""
+    quotes = 0
+    while block_read := rows_in.read(block):
+        searched = len(record)
+        record += block_read
+        position = record.find(b"\n", searched)
+        while position >= 0:
+            quotes += record.count(b'"', searched, position + 1)
+            if quotes % 2 == 0:
+                return record[: position + 1]
+            searched = position + 1
+            position = record.find(b"\n", searched)
+        quotes += record.count(b'"', searched)
+    return record
 
 
 def write_lists(con: duckdb.DuckDBPyConnection, spec: ExportSpec, folder: Path) -> list[str]:
