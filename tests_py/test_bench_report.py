@@ -123,7 +123,7 @@ def test_a_failed_incremental_build_names_that_phase(stubbed, monkeypatch, faili
     full_build_stub = bench.run_dbt
 
     def incremental_fails(dbt_args, env, target):
-        incremental = dbt_args == ["build", *bench.MICRO_BATCH_VARS]
+        incremental = dbt_args == bench.MICRO_BATCH_BUILD
         if incremental and Path(env["AUDIENCE_RAW_DIR"]).name == failing_raw:
             raise bench.CommandFailedError(["dbt", *dbt_args], target / "dbt.log", 3.0, 200.0)
         return full_build_stub(dbt_args, env, target)
@@ -135,7 +135,7 @@ def test_a_failed_incremental_build_names_that_phase(stubbed, monkeypatch, faili
     assert set(report["phases_seconds"]) == phases_before
     assert "daily micro-batch" not in text
     # no micro-batch ran after the failure (the hourly one did, when the daily build failed)
-    assert calls.count(["build", *bench.MICRO_BATCH_VARS]) == ("hourly_tests" in phases_before)
+    assert calls.count(bench.MICRO_BATCH_BUILD) == ("hourly_tests" in phases_before)
     assert "micro_batches" not in report
 
 
@@ -155,11 +155,13 @@ def test_a_run_where_every_phase_finishes_exits_0_with_the_whole_report(stubbed,
     assert "Incremental equals full refresh: yes" in text
     assert "(lifetimes / ours = 3.5x)" in text
     assert ["run", "-s", "customer_rfm"] in calls
-    # each micro-batch is one dbt build, models and tests, with the event tables' tests on the recent loads (as a
-    # schedule passes the var), right after an untimed parse with the same settings (what the run before left)
-    micro = ["build", "--vars", '{"tests_on_recent_loads_hours": 96}']
+    # each micro-batch is one dbt build, models and data tests, with the event tables' tests on the recent loads
+    # and without the unit tests (as a schedule runs it), right after an untimed parse of the same vars (what the
+    # run before left)
+    settings = ["--vars", '{"tests_on_recent_loads_hours": 96}']
+    micro = ["build", "--exclude-resource-type", "unit_test", *settings]
     assert calls.count(micro) == 2
-    assert all(calls[i - 1] == ["parse", *micro[1:]] for i, call in enumerate(calls) if call == micro)
+    assert all(calls[i - 1] == ["parse", *settings] for i, call in enumerate(calls) if call == micro)
     assert not any(call[0] == "test" for call in calls)
     # the propensity models' time: 3 + 1 of the 9 s the nodes took
     assert report["propensity_full_build"]["total"] == pytest.approx(4.0)
@@ -247,7 +249,7 @@ def test_a_baseline_is_timed_on_the_same_data_and_reported_as_ratios(stubbed, mo
             assert env["PYTHONPATH"] == str(Path(env["DBT_PROJECT_DIR"]) / "src")
             old_results = [_node("model.audience_warehouse.customer_propensity", 5.0), _node("test.x.t", 6.0)]
             (target / "run_results.json").write_text(json.dumps({"results": old_results}))
-            return (14.0 if dbt_args == ["build", *bench.MICRO_BATCH_VARS] else 20.0), peak
+            return (14.0 if dbt_args == bench.MICRO_BATCH_BUILD else 20.0), peak
         return seconds, peak
 
     monkeypatch.setattr(bench, "baseline_tree", baseline_tree)
