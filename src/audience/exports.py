@@ -263,7 +263,9 @@ def split_csv(source: Path, stem: Path, max_bytes: int) -> list[Path]:
             end = len(chunk) if start + len(chunk) == size else last_record_end(chunk)
             rows = chunk[:end] if end else read_records(rows_in, start)
             parts.append(stem.with_name(f"{stem.name}-part-{len(parts) + 1}.csv"))
-            parts[-1].write_bytes(header + rows)
+            with parts[-1].open("wb") as out:
+                out.write(header)
+                out.write(rows)
             start += len(rows)
     source.unlink()
     return parts
