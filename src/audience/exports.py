@@ -254,14 +254,14 @@ def split_csv(source: Path, stem: Path, max_bytes: int) -> list[Path]:
         return [whole]
     parts: list[Path] = []
     with source.open("rb") as rows_in:
-        header = read_records(rows_in, 0)
+        header = read_record(rows_in, 0)
         budget = max(max_bytes - len(header), 1)
         start = len(header)
         while start < size:
             rows_in.seek(start)
             chunk = rows_in.read(budget)
             end = len(chunk) if start + len(chunk) == size else last_record_end(chunk)
-            rows = chunk[:end] if end else read_records(rows_in, start)
+            rows = chunk[:end] if end else read_record(rows_in, start)
             parts.append(stem.with_name(f"{stem.name}-part-{len(parts) + 1}.csv"))
             with parts[-1].open("wb") as out:
                 out.write(header)
@@ -282,7 +282,7 @@ def last_record_end(chunk: bytes) -> int:
     return position + 1
 
 
-def read_records(rows_in: BinaryIO, start: int, block: int = 1 << 20) -> bytes:
+def read_record(rows_in: BinaryIO, start: int, block: int = 1 << 20) -> bytes:
     """The first whole CSV record from byte ``start`` on (to the end of the file if it has no line feed)."""
     rows_in.seek(start)
     record = b""
