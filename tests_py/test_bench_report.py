@@ -89,9 +89,11 @@ def test_a_failed_comparison_still_writes_what_the_earlier_phases_measured(stubb
         "generate_hourly",
         "hourly_build",
         "hourly_tests",
+        "hourly_exports",
         "generate_next_day",
         "incremental_build",
         "incremental_tests",
+        "incremental_exports",
         "publish_copy",
         "publish_swap",
         "full_refresh_next_day",
@@ -114,7 +116,15 @@ def test_a_failed_comparison_still_writes_what_the_earlier_phases_measured(stubb
         (
             "raw",
             "incremental build",
-            {"generate", "full_build", "generate_hourly", "hourly_build", "hourly_tests", "generate_next_day"},
+            {
+                "generate",
+                "full_build",
+                "generate_hourly",
+                "hourly_build",
+                "hourly_tests",
+                "hourly_exports",
+                "generate_next_day",
+            },
         ),
     ],
 )
@@ -148,6 +158,12 @@ def test_a_run_where_every_phase_finishes_exits_0_with_the_whole_report(stubbed,
     )
     monkeypatch.setattr(bench, "lifetimes_summary_seconds", lambda warehouse, runs: (7.0, 5_000))
     monkeypatch.setattr(bench, "node_seconds", lambda target, unique_id: 2.0)
+
+    # a micro-batch's exports take 2 s (the other builds' none)
+    def run_export(env, target, full_refresh):
+        return (2.0 if calls[-1] == bench.MICRO_BATCH_BUILD else 0.0), 0.0
+
+    monkeypatch.setattr(bench, "run_export", run_export)
     assert bench.main(args) == 0
     report, text = _report(results)
     assert "later_phase_failed" not in report
@@ -173,21 +189,24 @@ def test_a_run_where_every_phase_finishes_exits_0_with_the_whole_report(stubbed,
     # the hourly micro-batch: the first hour of day D+1, on its own extract, built and tested before day D+1
     assert bench.extracts[1:3] == [("raw_hourly", "2026-10-31", 1), ("raw", "2026-10-31", 24)]
     assert bench.extracts[0] == ("raw", "2026-10-30", 24)
-    assert report["phases_seconds"]["hourly_build"] == 9.0 and report["phases_seconds"]["hourly_tests"] == 1.0
-    # end to end: 9 s for start, models and exports, 1 s of tests, 1.5 s of publishing, against a 10 s full build
+    assert report["phases_seconds"]["hourly_build"] == 11.0 and report["phases_seconds"]["hourly_tests"] == 1.0
+    assert report["phases_seconds"]["hourly_exports"] == report["phases_seconds"]["incremental_exports"] == 2.0
+    # end to end: 9 s for start and models and 2 s of exports, 1 s of tests, 1.5 s of publishing, against a 10 s
+    # full build
     assert report["micro_batches"] == [
         {
             "code": "new",
             "batch": batch,
-            "build": 9.0,
+            "build": 11.0,
+            "exports": 2.0,
             "tests": 1.0,
             "publishing": 1.5,
-            "total": 11.5,
-            "share_of_full_build": 1.15,
+            "total": 13.5,
+            "share_of_full_build": 1.35,
         }
         for batch in ("hourly", "daily")
     ]
-    assert "| new | hourly | 9.0 | 1.0 | 1.5 | 11.5 | 115.0% |" in text
+    assert "| new | hourly | 11.0 | 2.0 | 1.0 | 1.5 | 13.5 | 135.0% |" in text
     # how the working copy was made
     assert report["publish_copy_method"] == "copy"
     assert (
