@@ -355,8 +355,7 @@ def micro_batch_lines(batches: list[dict] | None) -> list[str]:
     ]
     lines += [
         f"| {b['code']} | {b['batch']} | {b['build']:.1f} | {b['exports']:.1f} | {b['tests']:.1f} | "
-        f"{b['publishing']:.1f} | "
-        f"{b['total']:.1f} | {b['share_of_full_build']:.1%} |"
+        f"{b['publishing']:.1f} | {b['total']:.1f} | {b['share_of_full_build']:.1%} |"
         for b in batches
     ]
     return [*lines, ""]
@@ -758,7 +757,7 @@ def micro_batches(phases: dict[str, float]) -> list[dict]:
                     "code": code,
                     "batch": batch,
                     "build": round(build, 2),
-                    "exports": round(phases.get(f"{prefix}{phase}_exports", 0.0), 2),
+                    "exports": round(phases[f"{prefix}{phase}_exports"], 2),
                     "tests": round(tests, 2),
                     "publishing": round(publishing, 2),
                     "total": round(total, 2),
