@@ -49,6 +49,7 @@ class Hostile:
     day_2_build: str
     manifest: dict
     day_2_event_test: str
+    day_2_fact_test: str
 
     def people(self, kind: str) -> set[str]:
         return {email for day in self.manifest["days"] for email in day[kind]}
@@ -82,19 +83,17 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
     day_1 = build(raw, incremental, root)
     manifest = extract(raw, DAY_D + timedelta(days=1), days=2)
     # as a daily micro-batch runs: the event tables' uniqueness tests on the recent loads (doc block
-    # tests_on_recent_loads); the email events' one, compiled
+    # tests_on_recent_loads); the email events' and their fact view's, compiled
     day_2 = build(raw, incremental, root, "--vars", json.dumps({"tests_on_recent_loads_hours": 96}))
-    compiled = root / "target" / "compiled" / "audience_warehouse" / "models" / "core" / "quality"
-    [day_2_event_test] = [
-        sql
-        for sql in (path.read_text() for path in (compiled / "_quality__models.yml").glob("unique_combination_*.sql"))
-        if "int_email_events_validated" in sql
-    ]
+    compiled = root / "target" / "compiled" / "audience_warehouse" / "models" / "core"
+    validated_tests = (compiled / "quality" / "_quality__models.yml").glob("unique_combination_*.sql")
+    [day_2_event_test] = [sql for sql in map(Path.read_text, validated_tests) if "int_email_events_validated" in sql]
+    day_2_fact_test = (compiled / "_core__facts.yml" / "unique_fct_email_events_email_event_id.sql").read_text()
     # a full refresh that keeps the incremental build's fits (doc block model_fits), as the benchmark's
     copy_kept_fit(incremental, full)
     no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
     build(raw, full, root, "--full-refresh", *no_tests, "--vars", json.dumps(KEEP_FIT_VARS))
-    return Hostile(raw, incremental, full, day_1, day_2, manifest, day_2_event_test)
+    return Hostile(raw, incremental, full, day_1, day_2, manifest, day_2_event_test, day_2_fact_test)
 
 
 def query(warehouse: Path, sql: str) -> pd.DataFrame:
@@ -204,6 +203,18 @@ def test_day_2s_event_tests_checked_every_row_of_the_keys_loaded_recently(hostil
         latest = con.execute(latest_load).fetchone()
     assert datetime.fromisoformat(window.group(1)) == latest[0] - timedelta(hours=96)
     assert hostile_load_time(DAY_D + timedelta(days=1)) >= latest[0] - timedelta(hours=96)
+
+
+def test_day_2s_fact_view_test_took_its_window_and_keys_from_the_validated_table(hostile: Hostile) -> None:
+    """fct_email_events' uniqueness test on day 2 read the rows of the keys the validated table loaded in the same
+    window as that table's own test (meta recent_loads_of)."""
+    keys = re.search(
+        r"email_event_id in \(select email_event_id from (\S+) where \(_loaded_at >= cast\('([^']+)' as timestamp\)",
+        hostile.day_2_fact_test,
+    )
+    assert keys, hostile.day_2_fact_test
+    assert keys.group(1).endswith('"intermediate"."int_email_events_validated"')
+    assert keys.group(2) in hostile.day_2_event_test
 
 
 def test_the_hostile_days_hold_every_case(hostile: Hostile) -> None:

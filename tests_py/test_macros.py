@@ -31,6 +31,8 @@ EXPECTED_FAILURES = {
     "reason_known_at_staging": 3,
     "recent_keys_are_unique": 3,
     "recent_rows_have_amounts": 3,
+    "recent_keys_of_the_view_are_unique": 3,
+    "recent_rows_of_the_view_have_amounts": 3,
 }
 
 
@@ -61,14 +63,27 @@ def macro_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
 
 
 def test_tests_on_recent_loads_check_every_row_by_default_and_on_a_full_refresh(tmp_path: Path) -> None:
-    """The recent loads' where (fixture_loads, 3 and 3 failing of 5 and 4) is every row when the var is null and on
-    --full-refresh: the tests then find every repeated key and missing amount, and fail their thresholds."""
+    """The recent loads' where (fixture_loads, 3 and 3 failing of 5 and 4; its view, 3 and 3 of 5 and 5) is every
+    row when the var is null and on --full-refresh: the tests then find every repeated key and missing amount, and
+    fail their thresholds. (A build of both would skip the view, downstream of the seed's failing tests.)"""
+    every_row = {
+        "recent_keys_are_unique": 5,
+        "recent_rows_have_amounts": 4,
+        "recent_keys_of_the_view_are_unique": 5,
+        "recent_rows_of_the_view_have_amounts": 5,
+    }
     run_macro_project(tmp_path, "seed", "-s", "fixture_loads")
-    for args in (["test", "--vars", "{tests_on_recent_loads_hours: null}"], ["build", "--full-refresh"]):
-        target = run_macro_project(tmp_path, *args, "-s", "fixture_loads", exit_code=1)
+    run_macro_project(tmp_path, "run", "-s", "fixture_loads_view")
+    for args in (
+        ["test", "--vars", "{tests_on_recent_loads_hours: null}", "-s", "fixture_loads", "fixture_loads_view"],
+        ["build", "--full-refresh", "-s", "fixture_loads"],
+        ["build", "--full-refresh", "-s", "fixture_loads_view"],
+    ):
+        target = run_macro_project(tmp_path, *args, exit_code=1)
         results = json.loads((target / "run_results.json").read_text())["results"]
         failures = {r["unique_id"].split(".")[2]: r["failures"] for r in results if r["unique_id"].startswith("test.")}
-        assert failures == {"recent_keys_are_unique": 5, "recent_rows_have_amounts": 4}, args
+        assert failures == {name: every_row[name] for name in failures}, args
+        assert len(failures) == (4 if args[0] == "test" else 2), args
 
 
 @pytest.mark.parametrize(("test_name", "failures"), sorted(EXPECTED_FAILURES.items()))
