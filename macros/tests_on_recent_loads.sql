@@ -1,7 +1,7 @@
 {#-
-    Tests of the event-level tables and their fact views on the recent
-    loads (doc block `tests_on_recent_loads`). A test's `where` config may say
-    `__recent_loads__`, filled in when the test runs:
+    Tests of the event-level tables, their fact views and the history
+    tables on the recent loads (doc block `tests_on_recent_loads`). A test's
+    `where` config may say `__recent_loads__`, filled in when the test runs:
 
     - the rows loaded within var tests_on_recent_loads_hours before the
       relation's latest load not later than the build time (rows without a load
@@ -13,6 +13,10 @@
       fact views of the validated tables), the window and the keys are
       read from the model's stored rows: the view's own latest load would
       cost an evaluation of the view, the erasure anti-join included;
+    - with `meta: {recent_loads_column: <column>}`, the time is that column
+      instead of `_loaded_at`: the history tables' as-of time, which their
+      keys include, so the rows written by the recent builds hold every
+      copy of a key they wrote;
     - `true` when the var is null (the default), on --full-refresh, and on
       a relation without load times: every row is tested, at no extra cost.
 
@@ -27,7 +31,12 @@
     {%- endif -%}
     {%- if '__recent_loads__' in where -%}
         {%- set meta = config.get('meta') or {} -%}
-        {%- set loads = recent_loads(relation, meta.get('recent_loads_key'), loads_of=meta.get('recent_loads_of')) -%}
+        {%- set loads = recent_loads(
+            relation,
+            meta.get('recent_loads_key'),
+            column=meta.get('recent_loads_column', '_loaded_at'),
+            loads_of=meta.get('recent_loads_of')
+        ) -%}
         {%- set where = where | replace('__recent_loads__', loads) -%}
     {%- endif -%}
     {%- set filtered -%}

@@ -33,6 +33,7 @@ EXPECTED_FAILURES = {
     "recent_rows_have_amounts": 3,
     "recent_keys_of_the_view_are_unique": 3,
     "recent_rows_of_the_view_have_amounts": 3,
+    "recent_versions_are_unique": 1,
 }
 
 
@@ -63,23 +64,27 @@ def macro_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
 
 
 def test_tests_on_recent_loads_check_every_row_by_default_and_on_a_full_refresh(tmp_path: Path) -> None:
-    """The recent loads' where (fixture_loads, 3 and 3 failing of 5 and 4; its view, 3 and 3 of 5 and 5) is every
-    row when the var is null and on --full-refresh: the tests then find every repeated key and missing amount, and
-    fail their thresholds. (A build of both would skip the view, downstream of the seed's failing tests.)"""
+    """The recent loads' where (fixture_loads, 3 and 3 failing of 5 and 4; its view, 3 and 3 of 5 and 5; as a
+    history, 1 of 5) is every row when the var is null and on --full-refresh: the tests then find every repeated key
+    and missing amount, and fail their thresholds. (A build of all three would skip the models, downstream of the
+    seed's failing tests.)"""
     every_row = {
         "recent_keys_are_unique": 5,
         "recent_rows_have_amounts": 4,
         "recent_keys_of_the_view_are_unique": 5,
         "recent_rows_of_the_view_have_amounts": 5,
+        "recent_versions_are_unique": 5,
     }
+    models = ["fixture_loads_view", "fixture_history"]
     run_macro_project(tmp_path, "seed", "-s", "fixture_loads")
-    run_macro_project(tmp_path, "run", "-s", "fixture_loads_view")
-    of_the_seed, of_the_view = list(every_row)[:2], list(every_row)[2:]
+    run_macro_project(tmp_path, "run", "-s", *models)
+    of_the_seed, of_the_view, of_the_history = list(every_row)[:2], list(every_row)[2:4], list(every_row)[4:]
     every_key = ["--vars", "{tests_on_recent_loads_hours: null}"]
     for args, tests in (
-        (["test", *every_key, "-s", "fixture_loads", "fixture_loads_view"], every_row),
+        (["test", *every_key, "-s", "fixture_loads", *models], every_row),
         (["build", "--full-refresh", "-s", "fixture_loads"], of_the_seed),
         (["build", "--full-refresh", "-s", "fixture_loads_view"], of_the_view),
+        (["build", "--full-refresh", "-s", "fixture_history"], of_the_history),
     ):
         target = run_macro_project(tmp_path, *args, exit_code=1)
         results = json.loads((target / "run_results.json").read_text())["results"]
