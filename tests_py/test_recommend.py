@@ -6,6 +6,7 @@ import itertools
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from audience import recommend
@@ -141,3 +142,114 @@ def test_rare_pairs_need_support_and_are_shrunk() -> None:
     supported = recommend.product_neighbours(matrix, neighbours=5, min_co_customers=2)
     pairs = set(zip(supported.product.tolist(), supported.similar.tolist(), strict=True))
     assert pairs == {(2, 3), (3, 2)}
+
+
+# ------------------------------------------------- scoring again only the customers whose rows can change
+
+
+def day_of_frames(seed: int, n_customers: int = 60, n_products: int = 15) -> dict:
+    """recommend_for_customers' frames on random data: customers c00.., products 100.., keys in another order."""
+    rng = np.random.default_rng(seed)
+    cells = []
+    for c in range(n_customers):
+        for p in rng.choice(n_products, size=rng.integers(0, 6), replace=False):
+            bought = bool(rng.random() < 0.4)
+            cells.append(
+                (f"k{(c * 7) % n_customers:03d}", 100 + int(p), 3.0 if bought else float(rng.integers(1, 4)), bought)
+            )
+    interactions = pd.DataFrame(cells, columns=["customer_key", "product_id", "interaction_strength", "has_purchased"])
+    customers = pd.DataFrame(
+        {
+            "customer_id": [f"c{c:03d}" for c in range(n_customers)],
+            "customer_key": [f"k{c:03d}" for c in range(n_customers)],
+        }
+    )
+    similarities = recommend.product_similarity_table(interactions, neighbours=4)
+    best_sellers = pd.DataFrame(
+        {"product_id": 100 + rng.permutation(n_products)[:6], "recent_buyer_count": [9, 8, 7, 6, 5, 4]}
+    )
+    return {
+        "customers": customers,
+        "product_ids": 100 + np.arange(n_products),
+        "interactions": interactions,
+        "similarities": similarities,
+        "best_sellers": best_sellers,
+        "per_customer": 3,
+    }
+
+
+def rows(frame: pd.DataFrame) -> list[tuple]:
+    return sorted(frame.itertuples(index=False, name=None))
+
+
+def next_day(frames: dict) -> dict:
+    """A day later: some customers interact more, one less, one is gone (erased), one is new; new best sellers."""
+    interactions = frames["interactions"]
+    more = pd.DataFrame(
+        [("k001", 101, 1.0, False), ("k002", 107, 3.0, True), ("k060", 103, 2.0, False)], columns=interactions.columns
+    )
+    changed = interactions[interactions.customer_key != "k005"]  # k005's interactions are gone
+    changed.loc[changed.customer_key == "k003", "interaction_strength"] += 1  # k003 viewed their products again
+    customers = pd.concat(
+        [
+            frames["customers"][frames["customers"].customer_key != "k009"],
+            pd.DataFrame({"customer_id": ["c060"], "customer_key": ["k060"]}),
+        ]
+    )
+    best_sellers = frames["best_sellers"].assign(product_id=frames["best_sellers"].product_id[::-1].to_numpy())
+    return {**frames, "interactions": pd.concat([changed, more]), "customers": customers, "best_sellers": best_sellers}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_scoring_only_the_changed_customers_gives_the_rows_of_scoring_everyone(seed: int) -> None:
+    day_1 = day_of_frames(seed)
+    stored = recommend.recommend_for_customers(**day_1)
+    day_2 = next_day(day_1)
+    assert rows(recommend.recommend_for_customers(**day_2, stored=stored)) == rows(
+        recommend.recommend_for_customers(**day_2)
+    )
+    # the day changed something for these customers: the comparison is not between two copies of day 1
+    assert rows(recommend.recommend_for_customers(**day_2)) != rows(stored)
+
+
+def test_unchanged_customers_keep_their_stored_rows_and_the_others_are_scored_again() -> None:
+    day_1 = day_of_frames(1)
+    stored = recommend.recommend_for_customers(**day_1)
+    # a mark on every stored score shows which rows were carried over rather than scored again
+    marked = stored.assign(recommendation_score=-1.0)
+    day_2 = next_day(day_1)
+    out = recommend.recommend_for_customers(**day_2, stored=marked)
+    carried = set(out.customer_key[out.recommendation_score == -1.0])
+    popular = set(stored.customer_key[stored.recommendation_source == "popular"])
+    changed = {"k001", "k002", "k003", "k005", "k060"}
+    assert carried == set(stored.customer_key) - popular - changed - {"k009"}
+    assert len(carried) > 20  # most customers only got item-to-item recommendations and kept them
+    assert "k009" not in set(out.customer_key)  # the customer gone since loses their rows
+    # the customer id comes from today's customers, not from the stored row
+    renamed = day_2 | {"customers": day_2["customers"].assign(customer_id=lambda f: f.customer_id + "x")}
+    again = recommend.recommend_for_customers(**renamed, stored=marked)
+    assert again.customer_id.str.endswith("x").all()
+
+
+@pytest.mark.parametrize("change", ["similarities", "catalog", "per_customer"])
+def test_a_new_scoring_basis_scores_everyone_again(change: str) -> None:
+    day_1 = day_of_frames(2)
+    marked = recommend.recommend_for_customers(**day_1).assign(recommendation_score=-1.0)
+    if change == "similarities":
+        day_2 = day_1 | {"similarities": day_1["similarities"].assign(similarity=lambda f: f.similarity * 0.5)}
+    elif change == "catalog":
+        day_2 = day_1 | {"product_ids": day_1["product_ids"][1:]}
+    else:
+        day_2 = day_1 | {"per_customer": 2}
+    assert (recommend.recommend_for_customers(**day_2, stored=marked).recommendation_score != -1.0).all()
+    # the same day again keeps every customer's rows but those of the customers given a best seller
+    out = recommend.recommend_for_customers(**day_1, stored=marked)
+    popular = set(marked.customer_key[marked.recommendation_source == "popular"])
+    assert set(out.customer_key[out.recommendation_score == -1.0]) == set(marked.customer_key) - popular
+
+
+def test_rows_stored_without_fingerprints_are_scored_again() -> None:
+    day_1 = day_of_frames(3)
+    marked = recommend.recommend_for_customers(**day_1).assign(recommendation_score=-1.0)
+    older = marked.drop(columns=["interactions_fingerprint", "scoring_basis"])  # a table from before this change
+    assert (recommend.recommend_for_customers(**day_1, stored=older).recommendation_score != -1.0).all()

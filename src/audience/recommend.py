@@ -16,6 +16,15 @@ item-to-item collaborative filtering"):
    ``per_customer`` win, ties going to the smaller product id, and customers
    with fewer candidates are filled with the best sellers they have not
    bought.
+3. ``recommend_for_customers``: between refits of the similarities, a
+   build scores again only the customers whose recommendations can have
+   changed: those whose interactions changed (a fingerprint of them is kept
+   with their rows), new customers, and those filled with best sellers
+   (which change every day); everyone else keeps the rows stored by the
+   build before, which scoring them again would give exactly (a customer's
+   scores depend only on their own interactions, the similarities, the
+   catalog and the number per customer: the scoring basis, kept with the
+   rows too; when it changes, everyone is scored).
 
 Both are matrix products, so they run in scipy/numpy rather than as a SQL
 self-join of the interactions (which grows with the square of each
@@ -219,6 +228,90 @@ def recommend(
     return Recommendations(customer, product, rank, score, source)
 
 
+def _sum_of_hashes(frame: pd.DataFrame) -> np.uint64:
+    """One 64-bit number for a set of rows, whatever their order: the wrapping sum of each row's hash."""
+    return np.add.reduce(pd.util.hash_pandas_object(frame, index=False).to_numpy(), dtype=np.uint64)
+
+
+def interaction_fingerprints(
+    row: np.ndarray, column: np.ndarray, strength: np.ndarray, bought: np.ndarray, n_customers: int
+) -> np.ndarray:
+    """A 64-bit fingerprint of each customer's interactions (0 for none), as int64.
+
+    The wrapping sum of the hash of each of the customer's cells (product
+    column, strength, bought), so the order in which the rows are read does
+    not matter; the columns are numbered in product id order, so the catalog
+    is part of the scoring basis (``scoring_basis``).
+    """
+    hashes = pd.util.hash_pandas_object(
+        pd.DataFrame(
+            {
+                "product": np.asarray(column, dtype=np.int64),
+                "strength": np.asarray(strength, dtype=np.float64),
+                "bought": np.asarray(bought, dtype=bool),
+            }
+        ),
+        index=False,
+    ).to_numpy()
+    order = np.argsort(row, kind="stable")
+    sums = np.zeros(n_customers, dtype=np.uint64)
+    if len(order):
+        sorted_row = np.asarray(row)[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(sorted_row)) + 1]
+        sums[sorted_row[starts]] = np.add.reduceat(hashes[order], starts, dtype=np.uint64)
+    return sums.view(np.int64)
+
+
+def scoring_basis(product_ids: pd.Index, neighbours: Neighbours, per_customer: int) -> int:
+    """A 64-bit fingerprint of what every customer's scores share: the catalog (in id order), the similarities
+    and the number of recommendations per customer. Rows stored under another basis are scored again."""
+    catalog = pd.DataFrame({"position": np.arange(len(product_ids)), "product_id": product_ids.astype(str)})
+    pairs = pd.DataFrame(
+        {
+            "product": neighbours.product.astype(np.int64),
+            "similar": neighbours.similar.astype(np.int64),
+            "similarity": neighbours.similarity.astype(np.float64),
+        }
+    )
+    parts = pd.DataFrame({"part": [_sum_of_hashes(catalog), _sum_of_hashes(pairs), np.uint64(per_customer)]})
+    return int(np.array(_sum_of_hashes(parts), dtype=np.uint64).view(np.int64))
+
+
+def _customers_to_keep(
+    stored: pd.DataFrame | None, customer_index: pd.Index, fingerprints: np.ndarray, basis: int
+) -> tuple[np.ndarray, pd.DataFrame | None, np.ndarray]:
+    """Which customers keep their stored rows: same basis, same fingerprint, no best seller among them.
+
+    Returns a mask over the customers, the stored rows kept and their customers' positions.
+    """
+    keep = np.zeros(len(customer_index), dtype=bool)
+    if stored is None or not len(stored) or not set(STORED_COLUMNS) <= set(stored.columns):
+        return keep, None, np.array([], dtype=np.int64)
+    if not (stored["scoring_basis"].to_numpy(dtype=np.int64) == basis).all():
+        return keep, None, np.array([], dtype=np.int64)
+    at = customer_index.get_indexer(stored["customer_key"])
+    known = at >= 0  # customers gone since (erased, merged) lose their rows
+    stored, at = stored[known], at[known]
+    same = stored["interactions_fingerprint"].to_numpy(dtype=np.int64) == fingerprints[at]
+    keep[at] = True
+    # a changed fingerprint or a best seller anywhere in a customer's rows: scored again
+    keep[at[~same | (stored["recommendation_source"] == POPULAR).to_numpy()]] = False
+    kept = keep[at]
+    return keep, stored[kept], at[kept]
+
+
+# what a build keeps with each row to tell, next time, whether the customer needs scoring again
+STORED_COLUMNS = (
+    "customer_key",
+    "product_id",
+    "recommendation_rank",
+    "recommendation_source",
+    "recommendation_score",
+    "interactions_fingerprint",
+    "scoring_basis",
+)
+
+
 def recommend_for_customers(
     customers: pd.DataFrame,
     product_ids: np.ndarray,
@@ -226,6 +319,7 @@ def recommend_for_customers(
     similarities: pd.DataFrame,
     best_sellers: pd.DataFrame,
     per_customer: int,
+    stored: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The recommendations as a table, from the warehouse's frames (what customer_product_recommendations needs).
 
@@ -235,9 +329,12 @@ def recommend_for_customers(
     cosine_similarity, co_customers, similarity, similarity_rank) and ``best_sellers`` (product_id,
     recent_buyer_count, best seller first). Customers are the matrix rows in
     customer_key order, products its columns in product_id order; rows naming
-    a customer or product outside these lists are left out. Returns one row
-    per (customer, rank): customer_id, customer_key, product_id,
-    recommendation_rank, recommendation_source, recommendation_score.
+    a customer or product outside these lists are left out. ``stored``: the
+    rows the build before returned (None on a first build); the customers
+    whose recommendations cannot have changed keep them (module docstring).
+    Returns one row per (customer, rank): customer_id, customer_key,
+    product_id, recommendation_rank, recommendation_source,
+    recommendation_score, interactions_fingerprint, scoring_basis.
     """
     customers = customers.sort_values("customer_key", kind="stable").reset_index(drop=True)
     products = pd.Index(np.sort(np.asarray(product_ids)))
@@ -248,11 +345,8 @@ def recommend_for_customers(
     column = products.get_indexer(interactions.product_id)
     known = (row >= 0) & (column >= 0)
     row, column = row[known], column[known]
-    strength = interaction_matrix(
-        row, column, interactions.interaction_strength.to_numpy(dtype=float)[known], n_customers, n_products
-    )
+    strength = interactions.interaction_strength.to_numpy(dtype=float)[known]
     bought = interactions.has_purchased.to_numpy(dtype=bool)[known]
-    purchased = interaction_matrix(row[bought], column[bought], np.ones(bought.sum()), n_customers, n_products)
 
     product = products.get_indexer(similarities.product_id)
     similar = products.get_indexer(similarities.similar_product_id)
@@ -265,26 +359,56 @@ def recommend_for_customers(
         similarities.co_customers.to_numpy()[pairs],
         similarities.similarity.to_numpy(dtype=float)[pairs],
     )
+    fingerprints = interaction_fingerprints(row, column, strength, bought, n_customers)
+    basis = scoring_basis(products, neighbours, per_customer)
+    keep, kept, kept_at = _customers_to_keep(stored, customer_index, fingerprints, basis)
+
+    # the matrices of the customers to score, in customer_key order
+    scored = np.flatnonzero(~keep)
+    position = np.full(n_customers, -1)
+    position[scored] = np.arange(len(scored))
+    cells = position[row] >= 0
+    row, column, strength, bought = position[row[cells]], column[cells], strength[cells], bought[cells]
+    strength_matrix = interaction_matrix(row, column, strength, len(scored), n_products)
+    purchased = interaction_matrix(row[bought], column[bought], np.ones(bought.sum()), len(scored), n_products)
     popular = products.get_indexer(best_sellers.product_id)
     in_catalog = popular >= 0
     recs = recommend(
-        strength,
+        strength_matrix,
         purchased,
         neighbours,
         popular[in_catalog],
         best_sellers.recent_buyer_count.to_numpy(dtype=float)[in_catalog],
         per_customer=per_customer,
     )
-    return pd.DataFrame(
+    customer = scored[recs.customer]
+    new = pd.DataFrame(
         {
-            "customer_id": customers.customer_id.to_numpy()[recs.customer],
-            "customer_key": customers.customer_key.to_numpy()[recs.customer],
+            "customer_id": customers.customer_id.to_numpy()[customer],
+            "customer_key": customers.customer_key.to_numpy()[customer],
             "product_id": products.to_numpy()[recs.product],
             "recommendation_rank": recs.rank.astype("int64"),
             "recommendation_source": recs.source,
             "recommendation_score": recs.score.astype(float),
+            "interactions_fingerprint": fingerprints[customer],
+            "scoring_basis": np.full(len(customer), basis, dtype=np.int64),
         }
     )
+    if kept is None or not len(kept):
+        return new
+    kept = pd.DataFrame(
+        {
+            "customer_id": customers.customer_id.to_numpy()[kept_at],
+            "customer_key": customers.customer_key.to_numpy()[kept_at],
+            "product_id": kept["product_id"].to_numpy(),
+            "recommendation_rank": kept["recommendation_rank"].to_numpy(dtype="int64"),
+            "recommendation_source": kept["recommendation_source"].to_numpy(),
+            "recommendation_score": kept["recommendation_score"].to_numpy(dtype=float),
+            "interactions_fingerprint": kept["interactions_fingerprint"].to_numpy(dtype=np.int64),
+            "scoring_basis": kept["scoring_basis"].to_numpy(dtype=np.int64),
+        }
+    )
+    return pd.concat([new, kept], ignore_index=True)
 
 
 def product_similarity_table(

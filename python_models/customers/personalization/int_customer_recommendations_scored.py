@@ -1,6 +1,10 @@
-"""Each customer's top products: item-to-item scores, best sellers for cold starts (src/audience/recommend.py)."""
+"""Each customer's top products: item-to-item scores, best sellers for cold starts (src/audience/recommend.py).
 
-from audience.frames import to_pandas
+Between refits of the similarities, only the customers whose recommendations can have changed are scored; the
+others keep the rows this model stored in the build before (recommend_for_customers).
+"""
+
+from audience.frames import stored_table, to_pandas
 from audience.recommend import recommend_for_customers
 
 # best sellers offered as fallback: enough spares for customers who bought some of them
@@ -27,4 +31,5 @@ def model(dbt, session):
             order_by=["popularity_rank"],
         ),
         per_customer=int(dbt.config.get("recommended_products_per_customer")),
+        stored=stored_table(session, dbt.this),
     )
