@@ -45,22 +45,34 @@ def to_pandas(
     raise TypeError(f"not a relation this project reads: {type(relation).__name__}")
 
 
-def stored_table(session: object, this: object) -> pd.DataFrame | None:
-    """The rows a model stored in an earlier build (``dbt.this``), or None when it has no table yet.
+def stored_table(session: object, this: object, columns: Sequence[str] | None = None) -> pd.DataFrame | None:
+    """The rows a model stored in an earlier build (``dbt.this``), or None when it has no table yet, or when it
+    lacks one of ``columns`` (all columns when None: a table from before a column was added).
 
     For models that keep a result between builds; ``session`` is the one dbt hands the model.
     """
     if hasattr(session, "catalog"):  # PySpark
         name = f"{this.schema}.{this.identifier}"
-        return nulls_as_none(session.table(name).toPandas()) if session.catalog.tableExists(name) else None
+        if not session.catalog.tableExists(name):
+            return None
+        table = session.table(name)
+        if columns and not set(columns) <= set(table.columns):
+            return None
+        return nulls_as_none((table.select(*columns) if columns else table).toPandas())
     if hasattr(session, "execute"):  # DuckDB
         # fetchall: DuckDB 2.0 refuses the next query while a result is left unfetched
-        [(found,)] = session.execute(
-            "select count(*) from information_schema.tables"
-            " where table_catalog = ? and table_schema = ? and table_name = ?",
-            [this.database, this.schema, this.identifier],
-        ).fetchall()
-        return nulls_as_none(session.execute(f"select * from {this!r}").df()) if found else None
+        stored = {
+            name
+            for (name,) in session.execute(
+                "select column_name from information_schema.columns"
+                " where table_catalog = ? and table_schema = ? and table_name = ?",
+                [this.database, this.schema, this.identifier],
+            ).fetchall()
+        }
+        if not stored or (columns and not set(columns) <= stored):
+            return None
+        selected = ", ".join(columns) if columns else "*"
+        return nulls_as_none(session.execute(f"select {selected} from {this!r}").df())
     raise TypeError(f"not a session this project reads: {type(session).__name__}")
 
 

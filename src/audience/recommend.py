@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy import sparse
 
 SIMILAR_ITEMS = "similar_items"
@@ -233,33 +234,31 @@ def _sum_of_hashes(frame: pd.DataFrame) -> np.uint64:
     return np.add.reduce(pd.util.hash_pandas_object(frame, index=False).to_numpy(), dtype=np.uint64)
 
 
+def _mixed(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finalizer (Steele, Lea & Flood 2014): each uint64 to a well-spread 64-bit hash."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
 def interaction_fingerprints(
     row: np.ndarray, column: np.ndarray, strength: np.ndarray, bought: np.ndarray, n_customers: int
 ) -> np.ndarray:
     """A 64-bit fingerprint of each customer's interactions (0 for none), as int64.
 
-    The wrapping sum of the hash of each of the customer's cells (product
+    The sum, modulo 2^64, of a hash of each of the customer's cells (product
     column, strength, bought), so the order in which the rows are read does
-    not matter; the columns are numbered in product id order, so the catalog
-    is part of the scoring basis (``scoring_basis``).
+    not matter. The columns number the products of the catalog, which the
+    scoring basis covers (``scoring_basis``).
     """
-    hashes = pd.util.hash_pandas_object(
-        pd.DataFrame(
-            {
-                "product": np.asarray(column, dtype=np.int64),
-                "strength": np.asarray(strength, dtype=np.float64),
-                "bought": np.asarray(bought, dtype=bool),
-            }
-        ),
-        index=False,
-    ).to_numpy()
-    order = np.argsort(row, kind="stable")
-    sums = np.zeros(n_customers, dtype=np.uint64)
-    if len(order):
-        sorted_row = np.asarray(row)[order]
-        starts = np.r_[0, np.flatnonzero(np.diff(sorted_row)) + 1]
-        sums[sorted_row[starts]] = np.add.reduceat(hashes[order], starts, dtype=np.uint64)
-    return sums.view(np.int64)
+    cell = _mixed(np.asarray(column, dtype=np.uint64) * np.uint64(2) + np.asarray(bought, dtype=np.uint64))
+    hashes = _mixed(cell ^ np.ascontiguousarray(strength, dtype=np.float64).view(np.uint64))
+    # summed in 32-bit halves: each half's sum stays exact in a double up to 2^21 cells per customer
+    low = np.bincount(row, weights=(hashes & np.uint64(0xFFFFFFFF)).astype(np.float64), minlength=n_customers)
+    high = np.bincount(row, weights=(hashes >> np.uint64(32)).astype(np.float64), minlength=n_customers)
+    return ((high.astype(np.uint64) << np.uint64(32)) + low.astype(np.uint64)).view(np.int64)
 
 
 def scoring_basis(product_ids: pd.Index, neighbours: Neighbours, per_customer: int) -> int:
@@ -382,33 +381,56 @@ def recommend_for_customers(
         per_customer=per_customer,
     )
     customer = scored[recs.customer]
-    new = pd.DataFrame(
-        {
-            "customer_id": customers.customer_id.to_numpy()[customer],
-            "customer_key": customers.customer_key.to_numpy()[customer],
-            "product_id": products.to_numpy()[recs.product],
-            "recommendation_rank": recs.rank.astype("int64"),
-            "recommendation_source": recs.source,
-            "recommendation_score": recs.score.astype(float),
-            "interactions_fingerprint": fingerprints[customer],
-            "scoring_basis": np.full(len(customer), basis, dtype=np.int64),
-        }
+    new = _table_rows(
+        customers,
+        customer,
+        products.to_numpy()[recs.product],
+        recs.rank,
+        recs.source == POPULAR,
+        recs.score,
+        fingerprints[customer],
+        np.full(len(customer), basis, dtype=np.int64),
     )
     if kept is None or not len(kept):
         return new
-    kept = pd.DataFrame(
-        {
-            "customer_id": customers.customer_id.to_numpy()[kept_at],
-            "customer_key": customers.customer_key.to_numpy()[kept_at],
-            "product_id": kept["product_id"].to_numpy(),
-            "recommendation_rank": kept["recommendation_rank"].to_numpy(dtype="int64"),
-            "recommendation_source": kept["recommendation_source"].to_numpy(),
-            "recommendation_score": kept["recommendation_score"].to_numpy(dtype=float),
-            "interactions_fingerprint": kept["interactions_fingerprint"].to_numpy(dtype=np.int64),
-            "scoring_basis": kept["scoring_basis"].to_numpy(dtype=np.int64),
-        }
+    kept = _table_rows(
+        customers,
+        kept_at,
+        kept["product_id"].to_numpy(),
+        kept["recommendation_rank"].to_numpy(),
+        (kept["recommendation_source"] == POPULAR).to_numpy(),
+        kept["recommendation_score"].to_numpy(),
+        kept["interactions_fingerprint"].to_numpy(),
+        kept["scoring_basis"].to_numpy(),
     )
     return pd.concat([new, kept], ignore_index=True)
+
+
+def _table_rows(
+    customers: pd.DataFrame,
+    at: np.ndarray,
+    product_id: np.ndarray,
+    rank: np.ndarray,
+    is_popular: np.ndarray,
+    score: np.ndarray,
+    fingerprint: np.ndarray,
+    basis: np.ndarray,
+) -> pd.DataFrame:
+    """recommend_for_customers' rows; ``at``: the customers' positions in ``customers``. The text columns are
+    gathered by Arrow, not through Python strings (a million customers' ids took seconds that way)."""
+    sources = pa.array([SIMILAR_ITEMS, POPULAR]).take(pa.array(np.asarray(is_popular, dtype=np.int8)))
+    return pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"].take(at).reset_index(drop=True),
+            "customer_key": customers["customer_key"].to_numpy()[at],
+            "product_id": product_id,
+            "recommendation_rank": np.asarray(rank, dtype=np.int64),
+            "recommendation_source": sources.to_pandas(),
+            "recommendation_score": np.asarray(score, dtype=np.float64),
+            "interactions_fingerprint": np.asarray(fingerprint, dtype=np.int64),
+            "scoring_basis": np.asarray(basis, dtype=np.int64),
+        }
+    )
 
 
 def product_similarity_table(

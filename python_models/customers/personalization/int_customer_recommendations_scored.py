@@ -5,7 +5,7 @@ others keep the rows this model stored in the build before (recommend_for_custom
 """
 
 from audience.frames import stored_table, to_pandas
-from audience.recommend import recommend_for_customers
+from audience.recommend import STORED_COLUMNS, recommend_for_customers
 
 # best sellers offered as fallback: enough spares for customers who bought some of them
 BEST_SELLER_CANDIDATES = 20
@@ -31,5 +31,5 @@ def model(dbt, session):
             order_by=["popularity_rank"],
         ),
         per_customer=int(dbt.config.get("recommended_products_per_customer")),
-        stored=stored_table(session, dbt.this),
+        stored=stored_table(session, dbt.this, STORED_COLUMNS),
     )
