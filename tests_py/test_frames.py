@@ -58,3 +58,10 @@ def test_stored_rows_are_kept_only_while_they_carry_the_current_fit(session) -> 
     assert kept_fit(session.table("intermediate.fits"), "clusters", session, this("params")) == ("f2", None)
     session.execute("update intermediate.params set fit_id = 'f0' where parameter = 'r'")
     assert kept_fit(session.table("intermediate.fits"), "clv", session, this("params")) == ("f1", None)
+
+
+def test_stored_rows_of_named_columns_or_none_when_the_table_lacks_one(session) -> None:
+    session.execute("create table intermediate.scored as select * from (values (1, 'a', 0.5)) t(key, source, score)")
+    assert stored_table(session, this("scored"), ["score", "key"]).columns.tolist() == ["score", "key"]
+    # a table written before a column was added: nothing to keep
+    assert stored_table(session, this("scored"), ["key", "fingerprint"]) is None

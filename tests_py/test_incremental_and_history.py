@@ -51,6 +51,7 @@ KEPT_FITS = [
     "intermediate.int_propensity_validation",
     "intermediate.int_cluster_k_search",
     "intermediate.int_product_similarities",
+    "intermediate.int_customer_recommendations_scored",
     "marts.clv_model_parameters",
     "marts.customer_propensity",
     "marts.propensity_model_evaluation",

@@ -253,3 +253,21 @@ def test_rows_stored_without_fingerprints_are_scored_again() -> None:
     marked = recommend.recommend_for_customers(**day_1).assign(recommendation_score=-1.0)
     older = marked.drop(columns=["interactions_fingerprint", "scoring_basis"])  # a table from before this change
     assert (recommend.recommend_for_customers(**day_1, stored=older).recommendation_score != -1.0).all()
+
+
+def test_a_fingerprint_ignores_the_order_of_the_rows_and_sees_every_cell() -> None:
+    row, column = np.array([0, 0, 1, 0, 2]), np.array([3, 1, 1, 2, 0])
+    strength, bought = np.array([1.0, 3.0, 3.0, 2.0, 1.0]), np.array([False, True, True, False, False])
+    base = recommend.interaction_fingerprints(row, column, strength, bought, 4)
+    assert base[3] == 0 and len(set(base[:3].tolist())) == 3  # nobody's cells: 0; three different customers
+    shuffled = np.array([4, 2, 0, 3, 1])
+    args = (row[shuffled], column[shuffled], strength[shuffled], bought[shuffled])
+    assert (recommend.interaction_fingerprints(*args, 4) == base).all()
+    for changed, customer in (
+        ((row, column, strength + np.array([0, 0, 0, 1e-9, 0]), bought), 0),  # a strength, by a hair
+        ((row, column, strength, bought ^ np.array([False, False, False, True, False])), 0),  # bought or not
+        ((row, np.array([3, 1, 1, 4, 0]), strength, bought), 0),  # another product
+        ((row[:-1], column[:-1], strength[:-1], bought[:-1]), 2),  # a cell fewer
+    ):
+        moved = recommend.interaction_fingerprints(*changed, 4) != base
+        assert moved.tolist() == [c == customer for c in range(4)]
