@@ -26,8 +26,8 @@ item-to-item collaborative filtering"):
    catalog and the number per customer: the scoring basis, kept with the
    rows too; when it changes, everyone is scored).
 
-Both are matrix products, so they run in scipy/numpy rather than as a SQL
-self-join of the interactions (which grows with the square of each
+The first two are matrix products, so they run in scipy/numpy rather than
+as a SQL self-join of the interactions (which grows with the square of each
 customer's products). Customers are scored a block at a time, so memory is
 ``block_rows`` x products whatever the number of customers.
 """
@@ -43,6 +43,16 @@ from scipy import sparse
 
 SIMILAR_ITEMS = "similar_items"
 POPULAR = "popular"
+# the columns of its stored rows recommend_for_customers reads to tell whom to score again
+STORED_COLUMNS = (
+    "customer_key",
+    "product_id",
+    "recommendation_rank",
+    "recommendation_source",
+    "recommendation_score",
+    "interactions_fingerprint",
+    "scoring_basis",
+)
 
 
 @dataclass(frozen=True)
@@ -299,18 +309,6 @@ def _customers_to_keep(
     return keep, stored[kept], at[kept]
 
 
-# what a build keeps with each row to tell, next time, whether the customer needs scoring again
-STORED_COLUMNS = (
-    "customer_key",
-    "product_id",
-    "recommendation_rank",
-    "recommendation_source",
-    "recommendation_score",
-    "interactions_fingerprint",
-    "scoring_basis",
-)
-
-
 def recommend_for_customers(
     customers: pd.DataFrame,
     product_ids: np.ndarray,
@@ -417,7 +415,7 @@ def _table_rows(
     basis: np.ndarray,
 ) -> pd.DataFrame:
     """recommend_for_customers' rows; ``at``: the customers' positions in ``customers``. The text columns are
-    gathered by Arrow, not through Python strings (a million customers' ids took seconds that way)."""
+    gathered by Arrow, not turned into Python strings (much slower for millions of rows)."""
     sources = pa.array([SIMILAR_ITEMS, POPULAR]).take(pa.array(np.asarray(is_popular, dtype=np.int8)))
     return pd.DataFrame(
         {
