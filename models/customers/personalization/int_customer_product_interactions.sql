@@ -33,33 +33,19 @@ recommendable_products as (
 
 ),
 
--- each product once per order (an order with two lines of it is one
--- purchase): then a customer's purchases of a product are a count(*), which
--- DuckDB aggregates in one pass where count(distinct order_id) took two
-order_products as (
-
-    select
-        order_id,
-        product_id
-
-    from order_items
-    group by order_id, product_id
-
-),
-
 purchased_products as (
 
     select
         purchases.customer_key,
-        order_products.product_id,
-        count(*) as purchase_count,
+        order_items.product_id,
+        count(distinct purchases.order_id) as purchase_count,
         0 as view_count,
         max(purchases.purchased_at) as last_interacted_at
 
     from purchases
-    inner join order_products
-        on purchases.order_id = order_products.order_id
-    group by purchases.customer_key, order_products.product_id
+    inner join order_items
+        on purchases.order_id = order_items.order_id
+    group by purchases.customer_key, order_items.product_id
 
 ),
 
