@@ -271,3 +271,16 @@ def test_a_fingerprint_ignores_the_order_of_the_rows_and_sees_every_cell() -> No
     ):
         moved = recommend.interaction_fingerprints(*changed, 4) != base
         assert moved.tolist() == [c == customer for c in range(4)]
+
+
+def test_short_lists_are_filled_once_best_sellers_appear() -> None:
+    # one neighbour per product, so many customers have fewer than three candidates; on day 1 nobody bought
+    # anything recently, so no best seller fills their lists; day 2 has best sellers
+    frames = day_of_frames(4)
+    one_neighbour = recommend.product_similarity_table(frames["interactions"], neighbours=1)
+    day_1 = frames | {"similarities": one_neighbour, "best_sellers": frames["best_sellers"].iloc[:0]}
+    stored = recommend.recommend_for_customers(**day_1)
+    assert (stored.groupby("customer_key").size() < 3).sum() > 5  # short lists without a best seller
+    day_2 = day_1 | {"best_sellers": frames["best_sellers"]}
+    everyone = recommend.recommend_for_customers(**day_2)
+    assert rows(recommend.recommend_for_customers(**day_2, stored=stored)) == rows(everyone)

@@ -19,12 +19,13 @@ item-to-item collaborative filtering"):
 3. ``recommend_for_customers``: between refits of the similarities, a
    build scores again only the customers whose recommendations can have
    changed: those whose interactions changed (a fingerprint of them is kept
-   with their rows), new customers, and those filled with best sellers
-   (which change every day); everyone else keeps the rows stored by the
-   build before, which scoring them again would give exactly (a customer's
-   scores depend only on their own interactions, the similarities, the
-   catalog and the number per customer: the scoring basis, kept with the
-   rows too; when it changes, everyone is scored).
+   with their rows), new customers, and those filled with best sellers or
+   short of them (the best sellers change every day); everyone else keeps
+   the rows stored by the build before, which scoring them again would
+   give exactly (a customer's scores depend only on their own
+   interactions, the similarities, the catalog and the number per
+   customer: the scoring basis, kept with the rows too; when it changes,
+   everyone is scored).
 
 The first two are matrix products, so they run in scipy/numpy rather than
 as a SQL self-join of the interactions (which grows with the square of each
@@ -287,10 +288,12 @@ def scoring_basis(product_ids: pd.Index, neighbours: Neighbours, per_customer: i
 
 
 def _customers_to_keep(
-    stored: pd.DataFrame | None, customer_index: pd.Index, fingerprints: np.ndarray, basis: int
+    stored: pd.DataFrame | None, customer_index: pd.Index, fingerprints: np.ndarray, basis: int, per_customer: int
 ) -> tuple[np.ndarray, pd.DataFrame | None, np.ndarray]:
-    """Which customers keep their stored rows: same basis, same fingerprint, no best seller among them.
+    """Which customers keep their stored rows: same basis, same fingerprint, a full list of similar items.
 
+    A best seller among a customer's rows, or fewer rows than ``per_customer`` (no best seller they had not
+    bought was left to fill it), depends on the day's best sellers: such customers are scored again.
     Returns a mask over the customers, the stored rows kept and their customers' positions.
     """
     keep = np.zeros(len(customer_index), dtype=bool)
@@ -303,8 +306,9 @@ def _customers_to_keep(
     stored, at = stored[known], at[known]
     same = stored["interactions_fingerprint"].to_numpy(dtype=np.int64) == fingerprints[at]
     keep[at] = True
-    # a changed fingerprint or a best seller anywhere in a customer's rows: scored again
+    # a changed fingerprint, a best seller anywhere in a customer's rows or a short list: scored again
     keep[at[~same | (stored["recommendation_source"] == POPULAR).to_numpy()]] = False
+    keep[np.bincount(at, minlength=len(customer_index)) < per_customer] = False
     kept = keep[at]
     return keep, stored[kept], at[kept]
 
@@ -358,7 +362,7 @@ def recommend_for_customers(
     )
     fingerprints = interaction_fingerprints(row, column, strength, bought, n_customers)
     basis = scoring_basis(products, neighbours, per_customer)
-    keep, kept, kept_at = _customers_to_keep(stored, customer_index, fingerprints, basis)
+    keep, kept, kept_at = _customers_to_keep(stored, customer_index, fingerprints, basis, per_customer)
 
     # the matrices of the customers to score, in customer_key order
     scored = np.flatnonzero(~keep)
