@@ -1,12 +1,31 @@
-{#- Fails for every non-null value that is not a valid, normalized email. -#}
+{#-
+    Fails for every non-null value that is not a valid, normalized email:
+    one row per such value, with the rows that hold it, and the failures
+    counted in rows. Each value is checked once (an address appears in
+    many rows of the identity map: 8.4 M rows, 0.9 M addresses at a
+    million customers).
+-#}
 {% test valid_email(model, column_name) %}
+{{ config(fail_calc='coalesce(sum(rows_with_value), 0)') }}
 
-select {{ column_name }} as invalid_email
-from {{ model }}
-where {{ column_name }} is not null
-    and (
-        {{ column_name }} <> {{ normalize_email(column_name) }}
-        or not {{ is_valid_email(column_name) }}
-    )
+with emails as (
+
+    select
+        {{ column_name }} as email,
+        count(*) as rows_with_value
+
+    from {{ model }}
+    where {{ column_name }} is not null
+    group by {{ column_name }}
+
+)
+
+select
+    email as invalid_email,
+    rows_with_value
+
+from emails
+where email <> {{ normalize_email('email') }}
+    or not {{ is_valid_email('email') }}
 
 {% endtest %}
