@@ -11,7 +11,8 @@
     without a source row is a delete (hard_deletes = 'invalidate'); a row in
     both whose check columns (or updated_at) changed is an insert of the new
     version and an update that closes the old one. Which side a row came
-    from is told by a marker, not by a null key, as dbt's joins tell it.
+    from is told by a marker column, so a row whose key is null (it joins
+    nothing) is classed as dbt's joins class it.
     Configurations this form does not cover (hard_deletes = 'new_record',
     dbt_valid_to_current) get dbt's own macro. The override is picked by
     adapter.dispatch, which looks in the root project first; dbt-core is
