@@ -4,8 +4,7 @@
     from one join of the source with the current versions instead of three
     (its insertions, updates and deletes each join the two again, and
     DuckDB materializes both sides first). Every build of a snapshot runs
-    it over all current versions: for segment_memberships_snapshot, 4.4 M
-    memberships, 2.7 s with dbt's form against 0.8 s (bench/README.md).
+    it over all current versions (what each form costs: bench/README.md).
 
     A source row without a current version is an insert; a current version
     without a source row is a delete (hard_deletes = 'invalidate'); a row in

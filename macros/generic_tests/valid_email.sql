@@ -1,9 +1,8 @@
 {#-
     Fails for every non-null value that is not a valid, normalized email:
     one row per such value, with the rows that hold it, and the failures
-    counted in rows. Each value is checked once (an address appears in
-    many rows of the identity map: 8.4 M rows, 0.9 M addresses at a
-    million customers).
+    counted in rows. Each value is checked once: an address appears in
+    many rows of the identity map (bench/README.md).
 -#}
 {% test valid_email(model, column_name) %}
 {{ config(fail_calc='coalesce(sum(rows_with_value), 0)') }}
