@@ -6,12 +6,18 @@ Phases, each timed on the wall clock:
 2. full build: one ``dbt build`` (models, seeds, snapshots and every test)
    and the file exports it declares (``python -m audience export``); every
    build below includes its exports the same way;
-3. micro-batches: the first hour of D + 1, then the whole next day (D + 1:
-   new rows, late arrivals, re-deliveries, refunds of older orders), each
-   built on top of the full build as a schedule runs ``python -m audience
-   build``: one ``dbt build``, models and tests, on a project the run before
-   it left parsed (median of ``--runs`` for the day, each from the same
-   starting copy); its tests' time is dbt's execution time of its test nodes;
+3. micro-batches as a schedule runs ``python -m audience build``: one ``dbt
+   build``, models and tests, on a project the run before it left parsed,
+   and its exports into the folder the build before left; its tests' time
+   is dbt's execution time of its test nodes. The whole next day (D + 1:
+   new rows, late arrivals, re-deliveries, refunds of older orders) on the
+   full build (median of ``--runs``, each from the same starting copy);
+   then the first hour of D + 2 on what that day's build left: an hour's
+   rows are mostly late arrivals of the day before, so the build keeps the
+   as-of date and replaces what the day's build wrote for it, as most
+   hourly builds of a day do (on the full build instead, the hour would
+   replace the whole first build's history, every row of which is dated
+   D: a case a schedule meets once);
 4. a full refresh on the D + 1 extract into another file, compared table by
    table with the incremental result (the incremental run must give the same
    rows);
@@ -74,7 +80,7 @@ from audience.compare import (
     history_dependent,
 )
 from audience.generate import GeneratorConfig
-from audience.publish import Published, new_export_folder, prepare_working_copy, publish
+from audience.publish import Published, link_or_copy, new_export_folder, prepare_working_copy, publish
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -87,12 +93,12 @@ MICRO_BATCH_BUILD = ["build", "--exclude-resource-type", "unit_test", *MICRO_BAT
 # The phases after the full build, in order, by the key each one's figures are stored under (in the
 # phase times or the report): the first without its figures is the one that failed.
 LATER_PHASES = (
-    ("generate_hourly", "generate the first hour of day D+1"),
-    ("hourly_build", "hourly micro-batch"),
-    ("hourly_tests", "tests after the hourly micro-batch"),
     ("generate_next_day", "generate day D+1"),
     ("incremental_build", "incremental build"),
     ("incremental_tests", "tests after the incremental build"),
+    ("generate_hourly", "generate the first hour of day D+2"),
+    ("hourly_build", "hourly micro-batch"),
+    ("hourly_tests", "tests after the hourly micro-batch"),
     ("daily_builds", "daily builds"),
     ("publish_copy", "publishing"),
     ("full_refresh_next_day", "full refresh on day D+1"),
@@ -319,16 +325,17 @@ def phase_rows(report: dict) -> list[str]:
         "generate": "generate (day D)",
         "full_build": "full build: `dbt build`, models and tests",
         "baseline_full_build": "the baseline's full build (`--baseline`), models and tests",
-        "generate_hourly": "generate (day D+1 up to 1:00, an hourly micro-batch)",
-        "hourly_build": "hourly micro-batch: `dbt build` after one hour but its tests (start, models, exports)",
-        "baseline_hourly_build": "the baseline's hourly micro-batch but its tests",
-        "hourly_tests": "the hourly micro-batch's tests (event tables: the recent loads)",
-        "baseline_hourly_tests": "the baseline's hourly micro-batch's tests",
         "generate_next_day": "generate (day D+1)",
         "incremental_build": f"daily micro-batch: `dbt build` after one day but its tests (median of {report['runs']})",
         "baseline_incremental_build": f"the baseline's daily micro-batch but its tests (median of {report['runs']})",
         "incremental_tests": f"the daily micro-batch's tests (median of {report['runs']})",
         "baseline_incremental_tests": f"the baseline's daily micro-batch's tests (median of {report['runs']})",
+        "generate_hourly": "generate (day D+2 up to 1:00, an hourly micro-batch)",
+        "hourly_build": "hourly micro-batch, after the daily one: `dbt build` after one hour but its tests "
+        "(start, models, exports)",
+        "baseline_hourly_build": "the baseline's hourly micro-batch but its tests",
+        "hourly_tests": "the hourly micro-batch's tests (event tables: the recent loads)",
+        "baseline_hourly_tests": "the baseline's hourly micro-batch's tests",
         "publish_copy": "publishing around the build: working copy of the warehouse"
         + COPY_METHODS.get(report.get("publish_copy_method"), ""),
         "publish_swap": "publishing: checkpoint and atomic rename",
@@ -628,15 +635,14 @@ def after_full_build(
     report: dict,
     baseline: dict | None = None,
 ) -> None:
-    """Phases 3 to 7 (next day, incremental build and its tests, daily builds, publishing, full refresh and
-    comparison, RFM), each adding its figures to ``report`` (and ``phases``, ``memory``) as it finishes.
+    """Phases 3 to 7 (next day, incremental build and its tests, the hour after it, daily builds, publishing, full
+    refresh and comparison, RFM), each adding its figures to ``report`` (and ``phases``, ``memory``) as it finishes.
 
     The keys are those of LATER_PHASES, from which the report tells which phase failed.
     """
     raw, full_refresh = args.work / "raw", args.work / "full_refresh.duckdb"
     generate_log = args.work / "generate.log"
     next_day = (day_d + timedelta(days=1)).isoformat()
-    hourly_batch(args, next_day, env, warehouse, target, phases, memory, baseline)
     phases["generate_next_day"], memory["generate_next_day"], _ = generate_extract(
         args.customers, next_day, raw, env, generate_log
     )
@@ -664,12 +670,15 @@ def after_full_build(
     if baseline is not None:
         baseline_after_full_build.unlink()
         baseline["incremental_results"] = run_results(baseline["target"])
-        baseline_warehouse.unlink()
     report["incremental_build_runs_seconds"] = [round(run[0], 2) for run in new_runs]
     report["slowest_incremental_models"] = slowest(run_results(target), "model")
     if baseline is not None:
         baseline["new_incremental_results"] = run_results(target)
     report["propensity_incremental_build"] = propensity_seconds(run_results(target))
+    hour_day = (day_d + timedelta(days=2)).isoformat()
+    hourly_batch(args, hour_day, env, warehouse, target, phases, memory, baseline)
+    if baseline is not None:
+        Path(baseline["env"]["AUDIENCE_DUCKDB_PATH"]).unlink()
     # before the phases that load data into this process: a child's peak memory counts from the fork
     report["daily_builds"] = daily_builds(args, day_d, env, warehouse, target)
 
@@ -712,7 +721,7 @@ def builds_in(env: dict[str, str], warehouse: Path, raw: Path, exports: Path) ->
 
 def hourly_batch(
     args: argparse.Namespace,
-    next_day: str,
+    hour_day: str,
     env: dict[str, str],
     warehouse: Path,
     target: Path,
@@ -720,23 +729,27 @@ def hourly_batch(
     memory: dict[str, float],
     baseline: dict | None,
 ) -> None:
-    """Phase 3: the hourly micro-batch. The rows loaded in the first hour of D + 1 are built (``micro_batch``)
-    on a copy of the day-D warehouse, by the new code and then by the baseline's on its own."""
-    raw, hourly = args.work / "raw_hourly", args.work / "hourly.duckdb"
+    """The hourly micro-batch (phase 3, after the daily one). The rows loaded in the first hour of ``hour_day``
+    (D + 2) are built (``micro_batch``) on a copy of the warehouse and the exports the daily micro-batch left, by
+    the new code and then by the baseline's on its own (the later phases need the D + 1 warehouse)."""
+    raw, hourly, exports = args.work / "raw_hourly", args.work / "hourly.duckdb", args.work / "exports_hourly"
     phases["generate_hourly"], memory["generate_hourly"], _ = generate_extract(
-        args.customers, next_day, raw, env, args.work / "generate.log", end_hour=1
+        args.customers, hour_day, raw, env, args.work / "generate.log", end_hour=1
     )
     builds = [("", env, target, warehouse)]
     if baseline is not None:
         builds.append(("baseline_", baseline["env"], baseline["target"], Path(baseline["env"]["AUDIENCE_DUCKDB_PATH"])))
-    for prefix, code_env, code_target, day_d_warehouse in builds:
-        shutil.copyfile(day_d_warehouse, hourly)
-        hourly_env = builds_in(code_env, hourly, raw, args.work / "exports_hourly")
-        build, tests, exports, peak = micro_batch(hourly_env, code_target)
+    for prefix, code_env, code_target, daily_warehouse in builds:
+        shutil.copyfile(daily_warehouse, hourly)
+        daily_exports = Path(code_env["AUDIENCE_EXPORTS_DIR"])
+        if daily_exports.exists():
+            shutil.copytree(daily_exports, exports, copy_function=link_or_copy)
+        hourly_env = builds_in(code_env, hourly, raw, exports)
+        build, tests, exports_seconds, peak = micro_batch(hourly_env, code_target)
         phases[f"{prefix}hourly_build"], phases[f"{prefix}hourly_tests"] = build, tests
-        phases[f"{prefix}hourly_exports"], memory[f"{prefix}hourly_build"] = exports, peak
+        phases[f"{prefix}hourly_exports"], memory[f"{prefix}hourly_build"] = exports_seconds, peak
         hourly.unlink()
-        shutil.rmtree(args.work / "exports_hourly", ignore_errors=True)
+        shutil.rmtree(exports, ignore_errors=True)
     shutil.rmtree(raw)
 
 

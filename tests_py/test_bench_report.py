@@ -35,6 +35,7 @@ def stubbed(bench, monkeypatch, tmp_path):
     """Every command stubbed: each dbt call records its arguments and 'takes' 10 s (1 s of it a test), its exports
     none."""
     calls: list[list[str]] = []
+    starts: list[tuple[list[str], str, str | None]] = []
     extracts: list[tuple[str, str, int]] = []
     results = [
         _node("model.audience_warehouse.int_email_events_validated", 4.0),
@@ -51,7 +52,10 @@ def stubbed(bench, monkeypatch, tmp_path):
     def run_dbt(args, env, target):
         calls.append(args)
         (target / "run_results.json").write_text(json.dumps({"results": results}))
-        Path(env["AUDIENCE_DUCKDB_PATH"]).write_bytes(b"x" * 1024)
+        # each build leaves a warehouse of its own: the extract it read and its place among the calls
+        warehouse = Path(env["AUDIENCE_DUCKDB_PATH"])
+        starts.append((args, Path(env["AUDIENCE_RAW_DIR"]).name, warehouse.read_text() if warehouse.exists() else None))
+        warehouse.write_text(f"{Path(env['AUDIENCE_RAW_DIR']).name} {len(calls)}".ljust(1024))
         return 10.0, 500.0
 
     monkeypatch.setattr(bench, "generate_extract", generate_extract)
@@ -62,7 +66,7 @@ def stubbed(bench, monkeypatch, tmp_path):
     monkeypatch.setattr(bench, "history_dependent", lambda target: set())
     monkeypatch.setattr(bench, "copy_kept_fit", lambda source, target: [])
     args = ["--customers", "1000", "--runs", "1", "--work", str(tmp_path / "work"), "--results", str(tmp_path / "out")]
-    bench.extracts = extracts
+    bench.extracts, bench.starts = extracts, starts
     return bench, calls, args, tmp_path / "out"
 
 
@@ -70,14 +74,14 @@ def stubbed(bench, monkeypatch, tmp_path):
 PHASES = (
     "generate",
     "full_build",
-    "generate_hourly",
-    "hourly_build",
-    "hourly_tests",
-    "hourly_exports",
     "generate_next_day",
     "incremental_build",
     "incremental_tests",
     "incremental_exports",
+    "generate_hourly",
+    "hourly_build",
+    "hourly_tests",
+    "hourly_exports",
     "publish_copy",
     "publish_swap",
     "full_refresh_next_day",
@@ -139,9 +143,11 @@ def test_a_failed_incremental_build_names_that_phase(stubbed, monkeypatch, faili
     report, text = _report(results)
     assert report["later_phase_failed"]["phase"] == phase
     assert set(report["phases_seconds"]) == phases_before
-    assert "daily micro-batch" not in text
-    # no micro-batch ran after the failure (the hourly one did, when the daily build failed)
-    assert calls.count(bench.MICRO_BATCH_BUILD) == ("hourly_tests" in phases_before)
+    assert "hourly micro-batch," not in text
+    # no micro-batch ran after the failure (the daily one did, when the hourly build failed)
+    daily_ran = "incremental_tests" in phases_before
+    assert ("| daily micro-batch:" in text) == daily_ran
+    assert calls.count(bench.MICRO_BATCH_BUILD) == daily_ran
     assert "micro_batches" not in report
 
 
@@ -155,8 +161,14 @@ def test_a_run_where_every_phase_finishes_exits_0_with_the_whole_report(stubbed,
     monkeypatch.setattr(bench, "lifetimes_summary_seconds", lambda warehouse, runs: (7.0, 5_000))
     monkeypatch.setattr(bench, "node_seconds", lambda target, unique_id: 2.0)
 
-    # a micro-batch's exports take 2 s (the other builds' none)
+    exported: list[tuple[str, list[str]]] = []
+
+    # a micro-batch's exports take 2 s (the other builds' none); each run finds the files in its folder and adds one
     def run_export(env, target, full_refresh):
+        folder, raw = Path(env["AUDIENCE_EXPORTS_DIR"]), Path(env["AUDIENCE_RAW_DIR"]).name
+        folder.mkdir(parents=True, exist_ok=True)
+        exported.append((raw, sorted(path.name for path in folder.iterdir())))
+        (folder / f"{raw}-{len(exported)}").write_text("rows")
         return (2.0 if calls[-1] == bench.MICRO_BATCH_BUILD else 0.0), 0.0
 
     monkeypatch.setattr(bench, "run_export", run_export)
@@ -182,9 +194,13 @@ def test_a_run_where_every_phase_finishes_exits_0_with_the_whole_report(stubbed,
         "(training and out-of-time validation 3.0 s, scoring of every customer 1.0 s)." in text
     )
     assert "Propensity models in the incremental build: 4.0 s" in text
-    # the hourly micro-batch: the first hour of day D+1, on its own extract, built and tested before day D+1
-    assert bench.extracts[1:3] == [("raw_hourly", "2026-10-31", 1), ("raw", "2026-10-31", 24)]
-    assert bench.extracts[0] == ("raw", "2026-10-30", 24)
+    # the hourly micro-batch: the first hour of day D+2, on its own extract, built and tested after day D+1
+    assert bench.extracts == [("raw", "2026-10-30", 24), ("raw", "2026-10-31", 24), ("raw_hourly", "2026-11-01", 1)]
+    # ... on a copy of the warehouse the daily micro-batch's build left, with the exports its run wrote
+    daily = next(i for i, (call, raw, _) in enumerate(bench.starts) if call == bench.MICRO_BATCH_BUILD and raw == "raw")
+    hourly = next(i for i, (_, raw, _) in enumerate(bench.starts) if raw == "raw_hourly")
+    assert bench.starts[hourly][0][0] == "parse" and bench.starts[hourly][2].strip() == f"raw {daily + 1}"
+    assert exported[:3] == [("raw", []), ("raw", ["raw-1"]), ("raw_hourly", ["raw-1", "raw-2"])]
     assert report["phases_seconds"]["hourly_build"] == 11.0 and report["phases_seconds"]["hourly_tests"] == 1.0
     assert report["phases_seconds"]["hourly_exports"] == report["phases_seconds"]["incremental_exports"] == 2.0
     # end to end: 9 s for start and models and 2 s of exports, 1 s of tests, 1.5 s of publishing, against a 10 s
