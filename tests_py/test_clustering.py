@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -135,15 +137,80 @@ def test_too_few_customers_never_halt_the_build() -> None:
     assert clustering.search_k(prepared.matrix[:2], range(2, 5), seed=1, fit_sample=10, silhouette_sample=10) == []
     assert clustering.choose_k([]) is None
     few = frame.head(2).assign(customer_id=["a", "b"], customer_key=[1, 2], has_sufficient_data=True)
-    placed = clustering.cluster_everyone(few, None, FEATURES, [], seed=1, min_size=1, min_share=0, fit_sample=10)
+    settings = clustering.ClusterSettings(FEATURES, [], 2, 4, 1, 1, 0.0, 10, 10, None)
+    no_k = pd.DataFrame({"k": pd.Series([], dtype="int64"), "is_chosen_k": pd.Series([], dtype="bool")})
+    rows = clustering.cluster_model_table(few, no_k, settings)
+    assert rows.empty and list(rows.columns) == list(clustering.CLUSTER_MODEL_COLUMNS)
+    placed = clustering.cluster_table(few, rows, settings)
     assert list(placed.cluster_id) == [0, 0] and set(placed.cluster_label) == {clustering.INSUFFICIENT_DATA}
     # with a k, those with sufficient data are clustered and the others are cluster 0
     mixed = frame.head(400).assign(
         customer_id=[f"c{i}" for i in range(400)], customer_key=range(400), has_sufficient_data=[True] * 399 + [False]
     )
-    placed = clustering.cluster_everyone(mixed, 2, FEATURES, [], seed=1, min_size=1, min_share=0, fit_sample=400)
+    two = pd.DataFrame({"k": [2], "is_chosen_k": [True]})
+    rows = clustering.cluster_model_table(mixed[mixed.has_sufficient_data], two, replace(settings, fit_sample=400))
+    placed = clustering.cluster_table(mixed, rows, settings)
     assert sorted(placed.cluster_id.unique()) == [0, 1, 2]
     assert list(placed.loc[placed.customer_id == "c399", "cluster_id"]) == [0]
+
+
+def fitted(frame: pd.DataFrame, log_features: list[str], pca_components: int | None = None) -> clustering.ClusterModel:
+    prepared = clustering.prepare_features(frame, FEATURES, log_features, pca_components)
+    return clustering.fit_cluster_model(frame, prepared, 4, seed=42, min_size=20, min_share=0.01, fit_sample=5000)
+
+
+def test_a_kept_fit_places_each_customer_by_their_own_features() -> None:
+    """Between refits a customer's cluster and distance depend on their features alone: changing everyone else's,
+    or scoring the customer alone, changes nothing for them; a new customer goes to the centre it is nearest."""
+    frame = blobs((300, 300, 300, 300))
+    model = fitted(frame, ["recency_days", "frequency", "monetary"])
+    placed = clustering.score_clusters(frame, model)
+    others = frame.copy()
+    others.loc[1:, ["recency_days", "monetary"]] *= 3.0  # everyone but the first customer changes
+    others.loc[5, "recency_days"] = np.nan  # and one of them has never bought
+    again = clustering.score_clusters(others, model)
+    pd.testing.assert_series_equal(again.iloc[0], placed.iloc[0])
+    alone = clustering.score_clusters(frame.iloc[[600]], model)
+    pd.testing.assert_frame_equal(alone.reset_index(drop=True), placed.iloc[[600]].reset_index(drop=True))
+    # a missing recency is the fit's longest + 1, not the scored rows' longest
+    assert model.transform.recency_fill == frame.recency_days.max() + 1.0
+    never = clustering.score_clusters(others.iloc[[5]], model)
+    as_longest = clustering.score_clusters(others.iloc[[5]].assign(recency_days=frame.recency_days.max() + 1.0), model)
+    pd.testing.assert_frame_equal(never, as_longest)
+
+
+@pytest.mark.parametrize("pca_components", [None, 2])
+def test_the_kept_rows_score_as_the_fit_does(pca_components: int | None) -> None:
+    """int_cluster_model's rows give back the fit: the same clusters, names and distances for everyone."""
+    frame = blobs((300, 300, 300, 300))
+    model = fitted(frame, ["monetary"], pca_components)
+    rows = clustering.cluster_model_rows(model)
+    assert set(rows.term) == {"recency_fill", "mean", "scale", "centre"} | (
+        {"pca_mean", "pca_axis"} if pca_components else set()
+    )
+    back = clustering.read_cluster_model(rows.sample(frac=1.0, random_state=1), FEATURES, ["monetary"])
+    pd.testing.assert_frame_equal(clustering.score_clusters(frame, back), clustering.score_clusters(frame, model))
+    with pytest.raises(ValueError, match="not cluster_features"):
+        clustering.read_cluster_model(rows, FEATURES[::-1], ["monetary"])
+
+
+def test_distance_is_to_the_nearest_kept_centre() -> None:
+    """Recomputed from the kept rows alone: fill, log(1 + x), standardize, then the nearest centre."""
+    frame = blobs((300, 300, 300, 300))
+    frame.loc[7, "recency_days"] = np.nan
+    log_features = ["recency_days", "frequency", "monetary"]
+    rows = clustering.cluster_model_rows(fitted(frame, log_features)).set_index(["term", "feature"])
+    x = frame[FEATURES].copy()
+    x["recency_days"] = x["recency_days"].fillna(rows.loc[("recency_fill", "recency_days"), "value"])
+    x[log_features] = np.log1p(x[log_features])
+    z = (x - rows.loc["mean", "value"][FEATURES]) / rows.loc["scale", "value"][FEATURES]
+    centres = (
+        rows.loc["centre"].reset_index().pivot_table(index="cluster_id", columns="feature", values="value")[FEATURES]
+    )
+    distances = np.sqrt(((z.to_numpy()[:, None, :] - centres.to_numpy()[None, :, :]) ** 2).sum(axis=2))
+    placed = clustering.score_clusters(frame, clustering.read_cluster_model(rows.reset_index(), FEATURES, log_features))
+    assert (placed.cluster_id.to_numpy() == centres.index.to_numpy()[distances.argmin(axis=1)]).all()
+    assert np.allclose(placed.distance_to_centroid, distances.min(axis=1), rtol=0, atol=1e-12)
 
 
 def test_silhouettes_equal_scikit_learns_on_the_same_points() -> None:

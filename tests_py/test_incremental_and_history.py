@@ -17,12 +17,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from audience.compare import KEEP_FIT_VARS, copy_kept_fit
 from audience.generate import config_with, generate
-from conftest import DAY_FOLDER_READERS, day_folder_rows, rows_in_one_only, run_dbt_and_export
+from conftest import DAY_FOLDER_READERS, PROJECT_DIR, day_folder_rows, rows_in_one_only, run_dbt_and_export
 
 DAY_1 = date(2026, 9, 30)
 FACTS = ["fct_orders", "fct_order_items", "fct_email_events", "fct_web_events", "fct_web_sessions"]
@@ -50,6 +52,7 @@ KEPT_FITS = [
     "intermediate.int_customer_feature_snapshots",
     "intermediate.int_propensity_validation",
     "intermediate.int_cluster_k_search",
+    "intermediate.int_cluster_model",
     "intermediate.int_product_similarities",
     "intermediate.int_customer_recommendations_scored",
     "marts.clv_model_parameters",
@@ -538,6 +541,34 @@ def test_fits_are_kept_until_a_refit_is_due(history: History) -> None:
     assert changed.fit_id["propensity"] != before.fit_id["propensity"]
     assert changed.fitted_as_of_date["propensity"] == before.fitted_as_of_date["propensity"]
     assert "propensity_purchase_window_days=21" in changed.fit_settings["propensity"]
+
+
+def test_clusters_between_refits_are_the_nearest_kept_centre(history: History) -> None:
+    """Day 2 keeps day 1's cluster fit (int_cluster_model) and places every customer in its nearest centre: recomputed
+    here from day 2's features and the kept rows (fill, log(1 + x), standardize, nearest centre)."""
+    model_sql = "select * exclude (fit_id) from intermediate.int_cluster_model order by all"
+    kept = read(history.root / "incremental_day_1.duckdb", model_sql)
+    assert len(kept) and kept.term.eq("centre").any()
+    pd.testing.assert_frame_equal(read(history.incremental_day_2, model_sql), kept)
+    variables = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    features, log_features = variables["cluster_features"], variables["cluster_log_features"]
+    rows = kept.set_index(["term", "feature"])
+    customers = read(
+        history.incremental_day_2,
+        "select features.*, clusters.cluster_id, clusters.distance_to_centroid "
+        "from intermediate.int_customer_features as features "
+        "inner join marts.customer_clusters as clusters using (customer_id) "
+        "where features.has_sufficient_data order by customer_id",
+    )
+    x = customers[features].astype(float)
+    x["recency_days"] = x["recency_days"].fillna(rows.loc[("recency_fill", "recency_days"), "value"])
+    x = x.fillna(0.0)
+    x[log_features] = np.log1p(x[log_features])
+    z = (x - rows.loc["mean", "value"][features]) / rows.loc["scale", "value"][features]
+    centres = rows.loc["centre"].reset_index().pivot_table(index="cluster_id", columns="feature", values="value")
+    distances = np.sqrt(((z.to_numpy()[:, None, :] - centres[features].to_numpy()[None, :, :]) ** 2).sum(axis=2))
+    assert (customers.cluster_id.to_numpy() == centres.index.to_numpy()[distances.argmin(axis=1)]).all()
+    assert np.allclose(customers.distance_to_centroid, distances.min(axis=1), rtol=0, atol=1e-9)
 
 
 def test_the_propensity_snapshots_count_back_from_the_fit(history: History) -> None:

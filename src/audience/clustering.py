@@ -4,7 +4,9 @@ The pipeline, each step a small function:
 
 1. ``prepare_features``: pick the feature columns, fill "none" values (no
    purchase, never mailed) with what they mean, log-transform the skewed
-   ones, standardize; optionally project on principal components.
+   ones, standardize; optionally project on principal components. What it
+   learns from the customers (the fill, the means and scales, the axes) is a
+   ``FeatureTransform``, kept with the fit.
 2. ``search_k``: for every k in the range fit k-means++ (fixed seed) on a
    sample, record the within-cluster sum of squares (elbow) and the
    silhouette on a fixed-size random sample (never the O(n^2) full one).
@@ -13,12 +15,15 @@ The pipeline, each step a small function:
    nearest remaining centre, the usual cure for over-segmentation.
 5. ``describe_clusters``: order clusters by value and engagement (stable ids)
    and name each from its centre relative to the population.
+6. ``score_clusters``: every customer's cluster is the nearest centre of the
+   fit (``ClusterModel``, kept as rows between refits), so between refits a
+   customer's cluster changes only when their own features do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -34,14 +39,38 @@ INSUFFICIENT_DATA = "insufficient data"
 
 
 @dataclass(frozen=True)
+class FeatureTransform:
+    """How features become the clustering space: learnt from the customers of a fit, applied to anyone after it."""
+
+    names: list[str]
+    log_features: list[str]
+    recency_fill: float  # a missing recency (never bought) takes the fit's longest recency + 1
+    mean: np.ndarray
+    scale: np.ndarray
+    pca_mean: np.ndarray | None = None  # principal axes, one row per component (None: no projection)
+    pca_axes: np.ndarray | None = None
+
+    def standardize(self, frame: pd.DataFrame) -> np.ndarray:
+        values = fill_missing(frame, self.names, self.recency_fill)
+        if (values[self.log_features] < 0).to_numpy().any():
+            raise ValueError("log-transformed features must be non-negative")
+        values[self.log_features] = np.log1p(values[self.log_features])
+        return (values.to_numpy() - self.mean) / self.scale
+
+    def project(self, standardized: np.ndarray) -> np.ndarray:
+        if self.pca_axes is None:
+            return standardized
+        return (standardized - self.pca_mean) @ self.pca_axes.T
+
+
+@dataclass(frozen=True)
 class PreparedFeatures:
     """The model matrix and what is needed to read it back."""
 
     matrix: np.ndarray  # standardized (and optionally PCA-projected) features
     standardized: np.ndarray  # standardized features before any projection
     names: list[str]
-    mean: np.ndarray
-    scale: np.ndarray
+    transform: FeatureTransform
 
 
 @dataclass(frozen=True)
@@ -51,37 +80,48 @@ class KResult:
     silhouette: float
 
 
-def fill_missing(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
-    """Missing means 'none': no purchase yet is the longest recency, no mail is a zero rate."""
+def fill_missing(frame: pd.DataFrame, features: list[str], recency_fill: float | None = None) -> pd.DataFrame:
+    """Missing means 'none': no purchase yet is the longest recency (``recency_fill``, by default the frame's
+    longest + 1), no mail is a zero rate."""
     filled = frame[features].astype(float).copy()
     if RECENCY_FEATURE in filled:
-        longest = filled[RECENCY_FEATURE].max()
-        filled[RECENCY_FEATURE] = filled[RECENCY_FEATURE].fillna((0.0 if np.isnan(longest) else longest) + 1.0)
+        filled[RECENCY_FEATURE] = filled[RECENCY_FEATURE].fillna(
+            longest_recency_fill(filled) if recency_fill is None else recency_fill
+        )
     return filled.fillna(0.0)
+
+
+def longest_recency_fill(frame: pd.DataFrame) -> float:
+    """The recency that stands for 'never bought': one more than the longest in ``frame``."""
+    if RECENCY_FEATURE not in frame:
+        return float("nan")
+    longest = frame[RECENCY_FEATURE].astype(float).max()
+    return (0.0 if np.isnan(longest) else longest) + 1.0
 
 
 def prepare_features(
     frame: pd.DataFrame, features: list[str], log_features: list[str], pca_components: int | float | None = None
 ) -> PreparedFeatures:
-    """Fill, log1p-transform the skewed features, standardize, optionally project with PCA."""
+    """Fill, log1p-transform the skewed features, standardize, optionally project with PCA (learnt on ``frame``)."""
     missing = [f for f in features if f not in frame.columns]
     if missing:
         raise ValueError(f"cluster features not in the feature table: {missing}")
     if not set(log_features) <= set(features):
         raise ValueError("every log-transformed feature must also be a clustering feature")
-    values = fill_missing(frame, features)
+    fill = longest_recency_fill(frame)
+    values = fill_missing(frame, features, fill)
     if (values[log_features] < 0).to_numpy().any():
         raise ValueError("log-transformed features must be non-negative")
     values[log_features] = np.log1p(values[log_features])
     matrix = values.to_numpy()
-    mean = matrix.mean(axis=0)
     scale = matrix.std(axis=0)
     scale[scale == 0] = 1.0
-    standardized = (matrix - mean) / scale
-    projected = standardized
+    transform = FeatureTransform(list(features), list(log_features), fill, matrix.mean(axis=0), scale)
+    standardized = (matrix - transform.mean) / transform.scale  # FeatureTransform.standardize's arithmetic
     if pca_components:
-        projected = PCA(n_components=pca_components, random_state=0).fit_transform(standardized)
-    return PreparedFeatures(projected, standardized, list(features), mean, scale)
+        pca = PCA(n_components=pca_components, random_state=0).fit(standardized)
+        transform = replace(transform, pca_mean=pca.mean_, pca_axes=pca.components_)
+    return PreparedFeatures(transform.project(standardized), standardized, list(features), transform)
 
 
 def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
@@ -238,6 +278,50 @@ def describe_clusters(
     return described.set_index("label")
 
 
+@dataclass(frozen=True)
+class ClusterModel:
+    """A fitted clustering as numbers: the feature transform, the centres and their ids and names.
+
+    Kept between refits (int_cluster_model); ``score_clusters`` places anyone with it.
+    """
+
+    transform: FeatureTransform
+    centres: np.ndarray  # one row per cluster, in the clustering space
+    cluster_ids: np.ndarray  # 1 = highest value
+    cluster_labels: list[str]
+
+
+def fit_cluster_model(
+    frame: pd.DataFrame, prepared: PreparedFeatures, k: int, seed: int, min_size: int, min_share: float, fit_sample: int
+) -> ClusterModel:
+    """k-means++ with ``k`` on ``prepared`` (the features of ``frame``), small clusters merged, centres named."""
+    labels, _ = fit_clusters(prepared.matrix, k, seed, fit_sample)
+    threshold = max(min_size, int(np.ceil(min_share * len(frame))))
+    labels, centres = merge_small_clusters(prepared.matrix, labels, threshold)
+    is_buyer = frame["frequency"].fillna(0).to_numpy() > 0 if "frequency" in frame else np.ones(len(frame), bool)
+    described = describe_clusters(prepared.standardized, labels, prepared.names, is_buyer)
+    return ClusterModel(
+        prepared.transform,
+        centres,
+        described.cluster_id.reindex(range(len(centres))).to_numpy(dtype="int64"),
+        described.cluster_label.reindex(range(len(centres))).tolist(),
+    )
+
+
+def score_clusters(frame: pd.DataFrame, model: ClusterModel) -> pd.DataFrame:
+    """Each row of ``frame`` (customer_id and the features) in the nearest centre of ``model``, and its distance."""
+    matrix = model.transform.project(model.transform.standardize(frame))
+    nearest_centre = nearest(matrix, model.centres)
+    return pd.DataFrame(
+        {
+            "customer_id": frame["customer_id"].to_numpy(),
+            "cluster_id": model.cluster_ids[nearest_centre],
+            "cluster_label": np.asarray(model.cluster_labels, dtype=object)[nearest_centre],
+            "distance_to_centroid": np.sqrt(((matrix - model.centres[nearest_centre]) ** 2).sum(axis=1)),
+        }
+    )
+
+
 def cluster_customers(
     frame: pd.DataFrame,
     features: list[str],
@@ -254,62 +338,29 @@ def cluster_customers(
     """The whole pipeline on the eligible customers of ``frame`` (a customer_id column plus features).
 
     With ``k`` given the search is skipped. Returns the assignments
-    (customer_id, cluster_id, cluster_label, distance_to_centroid), the k
-    search results and the chosen k.
+    (customer_id, cluster_id, cluster_label, distance_to_centroid: every
+    customer in the nearest centre of the fit), the k search results and the
+    chosen k.
     """
     prepared = prepare_features(frame, features, log_features, pca_components)
     results = [] if k is not None else search_k(prepared.matrix, k_values, seed, fit_sample, silhouette_sample)
     chosen = k if k is not None else choose_k(results)
-    labels, _ = fit_clusters(prepared.matrix, chosen, seed, fit_sample)
-    threshold = max(min_size, int(np.ceil(min_share * len(frame))))
-    labels, centres = merge_small_clusters(prepared.matrix, labels, threshold)
-    is_buyer = frame["frequency"].fillna(0).to_numpy() > 0 if "frequency" in frame else np.ones(len(frame), bool)
-    described = describe_clusters(prepared.standardized, labels, prepared.names, is_buyer)
-    distance = np.sqrt(((prepared.matrix - centres[labels]) ** 2).sum(axis=1))
-    assignments = pd.DataFrame(
-        {
-            "customer_id": frame["customer_id"].to_numpy(),
-            "cluster_id": described.cluster_id.reindex(labels).to_numpy(),
-            "cluster_label": described.cluster_label.reindex(labels).to_numpy(),
-            "distance_to_centroid": distance,
-        }
-    )
-    return assignments, results, chosen
+    model = fit_cluster_model(frame, prepared, chosen, seed, min_size, min_share, fit_sample)
+    return score_clusters(frame, model), results, chosen
 
 
-def cluster_everyone(
-    customers: pd.DataFrame,
-    chosen_k: int | None,
-    features: list[str],
-    log_features: list[str],
-    seed: int,
-    min_size: int,
-    min_share: float,
-    fit_sample: int,
-    pca_components: int | float | None = None,
-) -> pd.DataFrame:
-    """A cluster for every customer: the chosen k for those with sufficient data, cluster 0 for the rest.
+def cluster_everyone(customers: pd.DataFrame, model: ClusterModel | None) -> pd.DataFrame:
+    """A cluster for every customer: the nearest centre of ``model`` for those with sufficient data, cluster 0 for
+    the rest.
 
     ``customers`` has customer_id, customer_key, has_sufficient_data and the
-    features. Without a chosen k (too few customers to try any) everyone is
+    features. Without a model (too few customers to try any k) everyone is
     cluster 0, INSUFFICIENT_DATA.
     """
-    sufficient = customers.has_sufficient_data.to_numpy(dtype=bool) & (chosen_k is not None)
+    sufficient = customers.has_sufficient_data.to_numpy(dtype=bool) & (model is not None)
     parts = []
     if sufficient.any():
-        assignments, _, _ = cluster_customers(
-            customers[sufficient],
-            features,
-            log_features,
-            range(chosen_k, chosen_k + 1),
-            seed=seed,
-            min_size=min_size,
-            min_share=min_share,
-            fit_sample=fit_sample,
-            silhouette_sample=0,
-            pca_components=pca_components,
-            k=chosen_k,
-        )
+        assignments = score_clusters(customers[sufficient], model)
         assignments.insert(1, "customer_key", customers.customer_key.to_numpy()[sufficient])
         parts.append(assignments)
     parts.append(
@@ -324,6 +375,89 @@ def cluster_everyone(
         )
     )
     return pd.concat(parts, ignore_index=True)
+
+
+# int_cluster_model: a ClusterModel as rows. ``recency_fill``: the value a missing recency takes; ``mean`` and
+# ``scale``: each feature's standardization (``dimension`` its position in cluster_features); ``pca_mean`` and
+# ``pca_axis``: the principal components (``dimension`` the component), when cluster_pca_components is set;
+# ``centre``: one coordinate (``dimension``) of one cluster's centre, with the cluster's id and name.
+CLUSTER_MODEL_COLUMNS: dict[str, str] = {
+    "term": "string",
+    "feature": "string",
+    "dimension": "Int64",
+    "cluster_id": "Int64",
+    "cluster_label": "string",
+    "value": "float64",
+}
+
+
+def cluster_model_rows(model: ClusterModel | None) -> pd.DataFrame:
+    """``model`` as int_cluster_model's rows (none without a model)."""
+    rows = []
+    if model is not None:
+        t = model.transform
+        if not np.isnan(t.recency_fill):
+            rows.append({"term": "recency_fill", "feature": RECENCY_FEATURE, "value": t.recency_fill})
+        for i, name in enumerate(t.names):
+            rows.append({"term": "mean", "feature": name, "dimension": i, "value": t.mean[i]})
+            rows.append({"term": "scale", "feature": name, "dimension": i, "value": t.scale[i]})
+            if t.pca_axes is not None:
+                rows.append({"term": "pca_mean", "feature": name, "dimension": i, "value": t.pca_mean[i]})
+                rows += [
+                    {"term": "pca_axis", "feature": name, "dimension": j, "value": axis[i]}
+                    for j, axis in enumerate(t.pca_axes)
+                ]
+        for centre, cluster_id, label in zip(model.centres, model.cluster_ids, model.cluster_labels, strict=True):
+            rows += [
+                {
+                    "term": "centre",
+                    "feature": t.names[d] if t.pca_axes is None else None,
+                    "dimension": d,
+                    "cluster_id": int(cluster_id),
+                    "cluster_label": label,
+                    "value": value,
+                }
+                for d, value in enumerate(centre)
+            ]
+    frame = pd.DataFrame(rows, columns=list(CLUSTER_MODEL_COLUMNS))
+    return frame.astype(CLUSTER_MODEL_COLUMNS).reset_index(drop=True)
+
+
+def read_cluster_model(rows: pd.DataFrame, features: list[str], log_features: list[str]) -> ClusterModel | None:
+    """The ClusterModel int_cluster_model's ``rows`` hold (None when empty: no k could be tried)."""
+    if rows.empty:
+        return None
+
+    def term(name: str) -> pd.DataFrame:
+        return rows[rows["term"] == name].sort_values(["dimension", "feature"])
+
+    names = term("mean")["feature"].tolist()
+    if names != list(features):
+        raise ValueError(f"the kept cluster model's features {names} are not cluster_features {list(features)}")
+    fill = term("recency_fill")["value"].to_numpy(dtype="float64")
+    pca = rows[rows["term"] == "pca_axis"]
+    axes = None
+    if len(pca):
+        positions = pca["feature"].map({name: i for i, name in enumerate(names)}).to_numpy()
+        axes = np.zeros((int(pca["dimension"].max()) + 1, len(names)))
+        axes[pca["dimension"].to_numpy(dtype="int64"), positions] = pca["value"].to_numpy(dtype="float64")
+    transform = FeatureTransform(
+        names,
+        list(log_features),
+        float(fill[0]) if len(fill) else float("nan"),
+        term("mean")["value"].to_numpy(dtype="float64"),
+        term("scale")["value"].to_numpy(dtype="float64"),
+        term("pca_mean")["value"].to_numpy(dtype="float64") if axes is not None else None,
+        axes,
+    )
+    centres = term("centre").sort_values(["cluster_id", "dimension"])
+    by_cluster = centres.groupby("cluster_id", sort=True)
+    return ClusterModel(
+        transform,
+        np.vstack([group["value"].to_numpy(dtype="float64") for _, group in by_cluster]),
+        np.array(list(by_cluster.groups), dtype="int64"),
+        [str(group["cluster_label"].iloc[0]) for _, group in by_cluster],
+    )
 
 
 # ---------------------------------------------------------------- what the dbt models call
@@ -388,17 +522,28 @@ def k_search_table(eligible: pd.DataFrame, settings: ClusterSettings) -> pd.Data
     )
 
 
-def cluster_table(customers: pd.DataFrame, k_search: pd.DataFrame, settings: ClusterSettings) -> pd.DataFrame:
-    """customer_clusters: every customer's cluster, with the k int_cluster_k_search chose (cluster_everyone)."""
+def cluster_model_table(eligible: pd.DataFrame, k_search: pd.DataFrame, settings: ClusterSettings) -> pd.DataFrame:
+    """int_cluster_model: the fit with the k int_cluster_k_search chose, as rows (none when it chose none).
+
+    ``eligible``: the customers with sufficient data, all their features, in a fixed row order (the seeded sample is
+    then the same on the same data).
+    """
     chosen = k_search.loc[k_search.is_chosen_k.astype(bool), "k"]
-    return cluster_everyone(
-        customers,
-        int(chosen.iloc[0]) if len(chosen) else None,
-        settings.features,
-        settings.log_features,
-        seed=settings.seed,
-        min_size=settings.min_size,
-        min_share=settings.min_share,
-        fit_sample=settings.fit_sample,
-        pca_components=settings.pca_components,
+    if not len(chosen):
+        return cluster_model_rows(None)
+    prepared = prepare_features(eligible, settings.features, settings.log_features, settings.pca_components)
+    model = fit_cluster_model(
+        eligible,
+        prepared,
+        int(chosen.iloc[0]),
+        settings.seed,
+        settings.min_size,
+        settings.min_share,
+        settings.fit_sample,
     )
+    return cluster_model_rows(model)
+
+
+def cluster_table(customers: pd.DataFrame, model_rows: pd.DataFrame, settings: ClusterSettings) -> pd.DataFrame:
+    """customer_clusters: every customer in the nearest centre of the kept fit (int_cluster_model)."""
+    return cluster_everyone(customers, read_cluster_model(model_rows, settings.features, settings.log_features))

@@ -35,6 +35,7 @@ KEPT_FIT_TABLES = (
     "int_propensity_validation",
     "int_propensity_scoring_models",
     "int_cluster_k_search",
+    "int_cluster_model",
     "clv_model_parameters",
     "int_product_similarities",
 )
