@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 import pytest
 
 from audience.exports import CSV_READ_OPTIONS, write_exports
@@ -51,6 +53,23 @@ def day_folder_rows(folder: Path, suffix: str) -> str:
 def rows_in_one_only(left: str, right: str) -> str:
     """SQL counting (as n) the rows of one query that the other lacks, duplicates counted."""
     return f"select count(*) as n from (({left} except all {right}) union all ({right} except all {left}))"
+
+
+def nearest_kept_centre(
+    frame: pd.DataFrame, rows: pd.DataFrame, features: list[str], log_features: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's cluster and distance, recomputed from int_cluster_model's rows alone (without PCA) and not by
+    audience.clustering: missing recency = the kept fill, other missing = 0, log(1 + x), standardized by the kept
+    means and scales, then the nearest kept centre."""
+    kept = rows.set_index(["term", "feature"])["value"]
+    x = frame[features].astype(float)
+    x["recency_days"] = x["recency_days"].fillna(kept[("recency_fill", "recency_days")])
+    x = x.fillna(0.0)
+    x[log_features] = np.log1p(x[log_features])
+    z = ((x - kept["mean"][features]) / kept["scale"][features]).to_numpy()
+    centres = rows[rows.term == "centre"].pivot_table(index="cluster_id", columns="feature", values="value")[features]
+    distances = np.sqrt(((z[:, None, :] - centres.to_numpy()[None, :, :]) ** 2).sum(axis=2))
+    return centres.index.to_numpy()[distances.argmin(axis=1)], distances.min(axis=1)
 
 
 def dbt_env(raw_dir: Path, warehouse: Path, **extra: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ import pytest
 from sklearn.metrics import silhouette_score
 
 from audience import clustering
+from conftest import nearest_kept_centre
 
 FEATURES = ["recency_days", "frequency", "monetary", "open_rate_180d"]
 
@@ -199,18 +200,11 @@ def test_distance_is_to_the_nearest_kept_centre() -> None:
     frame = blobs((300, 300, 300, 300))
     frame.loc[7, "recency_days"] = np.nan
     log_features = ["recency_days", "frequency", "monetary"]
-    rows = clustering.cluster_model_rows(fitted(frame, log_features)).set_index(["term", "feature"])
-    x = frame[FEATURES].copy()
-    x["recency_days"] = x["recency_days"].fillna(rows.loc[("recency_fill", "recency_days"), "value"])
-    x[log_features] = np.log1p(x[log_features])
-    z = (x - rows.loc["mean", "value"][FEATURES]) / rows.loc["scale", "value"][FEATURES]
-    centres = (
-        rows.loc["centre"].reset_index().pivot_table(index="cluster_id", columns="feature", values="value")[FEATURES]
-    )
-    distances = np.sqrt(((z.to_numpy()[:, None, :] - centres.to_numpy()[None, :, :]) ** 2).sum(axis=2))
-    placed = clustering.score_clusters(frame, clustering.read_cluster_model(rows.reset_index(), FEATURES, log_features))
-    assert (placed.cluster_id.to_numpy() == centres.index.to_numpy()[distances.argmin(axis=1)]).all()
-    assert np.allclose(placed.distance_to_centroid, distances.min(axis=1), rtol=0, atol=1e-12)
+    rows = clustering.cluster_model_rows(fitted(frame, log_features))
+    cluster_id, distance = nearest_kept_centre(frame, rows, FEATURES, log_features)
+    placed = clustering.score_clusters(frame, clustering.read_cluster_model(rows, FEATURES, log_features))
+    assert (placed.cluster_id.to_numpy() == cluster_id).all()
+    assert np.allclose(placed.distance_to_centroid, distance, rtol=0, atol=1e-12)
 
 
 def test_silhouettes_equal_scikit_learns_on_the_same_points() -> None:

@@ -24,7 +24,14 @@ import yaml
 
 from audience.compare import KEEP_FIT_VARS, copy_kept_fit
 from audience.generate import config_with, generate
-from conftest import DAY_FOLDER_READERS, PROJECT_DIR, day_folder_rows, rows_in_one_only, run_dbt_and_export
+from conftest import (
+    DAY_FOLDER_READERS,
+    PROJECT_DIR,
+    day_folder_rows,
+    nearest_kept_centre,
+    rows_in_one_only,
+    run_dbt_and_export,
+)
 
 DAY_1 = date(2026, 9, 30)
 FACTS = ["fct_orders", "fct_order_items", "fct_email_events", "fct_web_events", "fct_web_sessions"]
@@ -552,7 +559,6 @@ def test_clusters_between_refits_are_the_nearest_kept_centre(history: History) -
     pd.testing.assert_frame_equal(read(history.incremental_day_2, model_sql), kept)
     variables = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
     features, log_features = variables["cluster_features"], variables["cluster_log_features"]
-    rows = kept.set_index(["term", "feature"])
     customers = read(
         history.incremental_day_2,
         "select features.*, clusters.cluster_id, clusters.distance_to_centroid "
@@ -560,15 +566,9 @@ def test_clusters_between_refits_are_the_nearest_kept_centre(history: History) -
         "inner join marts.customer_clusters as clusters using (customer_id) "
         "where features.has_sufficient_data order by customer_id",
     )
-    x = customers[features].astype(float)
-    x["recency_days"] = x["recency_days"].fillna(rows.loc[("recency_fill", "recency_days"), "value"])
-    x = x.fillna(0.0)
-    x[log_features] = np.log1p(x[log_features])
-    z = (x - rows.loc["mean", "value"][features]) / rows.loc["scale", "value"][features]
-    centres = rows.loc["centre"].reset_index().pivot_table(index="cluster_id", columns="feature", values="value")
-    distances = np.sqrt(((z.to_numpy()[:, None, :] - centres[features].to_numpy()[None, :, :]) ** 2).sum(axis=2))
-    assert (customers.cluster_id.to_numpy() == centres.index.to_numpy()[distances.argmin(axis=1)]).all()
-    assert np.allclose(customers.distance_to_centroid, distances.min(axis=1), rtol=0, atol=1e-9)
+    cluster_id, distance = nearest_kept_centre(customers, kept, features, log_features)
+    assert (customers.cluster_id.to_numpy() == cluster_id).all()
+    assert np.allclose(customers.distance_to_centroid, distance, rtol=0, atol=1e-9)
 
 
 def test_the_propensity_snapshots_count_back_from_the_fit(history: History) -> None:
