@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audience.frames import kept_fit, nulls_as_none, stored_table
+from audience.frames import kept_fit, kept_or_refitted, nulls_as_none, stored_table
 
 
 def test_text_nulls_read_back_as_nan_become_none() -> None:
@@ -58,6 +58,31 @@ def test_stored_rows_are_kept_only_while_they_carry_the_current_fit(session) -> 
     assert kept_fit(session.table("intermediate.fits"), "clusters", session, this("params")) == ("f2", None)
     session.execute("update intermediate.params set fit_id = 'f0' where parameter = 'r'")
     assert kept_fit(session.table("intermediate.fits"), "clv", session, this("params")) == ("f1", None)
+
+
+def model_fits(session: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
+    return session.table("intermediate.fits")
+
+
+def test_a_kept_fit_model_returns_its_rows_or_fits_and_tags_new_ones(session) -> None:
+    """The stored rows while they carry the current fit, without reading the inputs; a new fit's rows tagged."""
+    fits = []
+
+    def fit() -> pd.DataFrame:
+        fits.append(1)
+        return pd.DataFrame({"parameter": ["r"], "value": [0.3]})
+
+    new = kept_or_refitted(model_fits(session), "clv", session, this("params"), fit)  # no table yet
+    assert fits == [1] and new.to_dict("records") == [{"parameter": "r", "value": 0.3, "fit_id": "f1"}]
+    session.execute("create table intermediate.params as select * from new")
+    kept = kept_or_refitted(
+        model_fits(session), "clv", session, this("params"), fit, typed=lambda rows: rows.assign(value=rows.value * 2)
+    )
+    assert fits == [1] and kept.to_dict("records") == [{"parameter": "r", "value": 0.6, "fit_id": "f1"}]
+    session.execute("update intermediate.fits set fit_id = 'f3' where model_family = 'clv'")
+    assert kept_or_refitted(model_fits(session), "clv", session, this("params"), fit).fit_id.tolist() == [
+        "f3"
+    ] and fits == [1, 1]
 
 
 def test_stored_rows_of_named_columns_or_none_when_the_table_lacks_one(session) -> None:

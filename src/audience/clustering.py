@@ -22,13 +22,15 @@ The pipeline, each step a small function:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
+
+from audience.frames import to_pandas
 
 # Which features speak to which dimension of a cluster's name.
 VALUE_FEATURES = ("frequency", "monetary", "average_order_value")
@@ -493,6 +495,12 @@ class ClusterSettings:
             silhouette_sample=int(settings["silhouette_sample_size"]),
             pca_components=settings["pca_components"],
         )
+
+
+def read_eligible(features: object, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The customers of int_customer_features (``features``) with enough data to cluster, in customer order: the
+    seeded samples of a fit are then the same on the same data."""
+    return to_pandas(features, columns, where="has_sufficient_data", order_by=["customer_id"])
 
 
 def k_search_table(eligible: pd.DataFrame, settings: ClusterSettings) -> pd.DataFrame:

@@ -10,7 +10,7 @@ which is all the project's Python code reads.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 
@@ -94,3 +94,23 @@ def kept_fit(fits: object, family: str, session: object, this: object) -> tuple[
     if stored is not None and len(stored) and "fit_id" in stored.columns and set(stored["fit_id"]) == {fit_id}:
         return fit_id, stored
     return fit_id, None
+
+
+def kept_or_refitted(
+    fits: object,
+    family: str,
+    session: object,
+    this: object,
+    fit: Callable[[], pd.DataFrame],
+    typed: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """What a model that keeps part of ``family``'s fit returns (``kept_fit``'s arguments, then ``fit``): its stored
+    rows while they carry the current fit (through ``typed``, when the stored rows need their column types back),
+    else ``fit()``'s rows tagged with the fit's id. ``fit`` reads its inputs itself, so a build between refits reads
+    nothing but the stored rows."""
+    fit_id, stored = kept_fit(fits, family, session, this)
+    if stored is not None:
+        return typed(stored) if typed else stored
+    rows = fit()
+    rows["fit_id"] = fit_id
+    return rows

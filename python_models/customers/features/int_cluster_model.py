@@ -5,19 +5,16 @@ Kept between refits: while its stored rows carry the clusters family's current f
 as they are, and customer_clusters places every customer in the nearest kept centre (doc block `model_fits`).
 """
 
-from audience.clustering import ClusterSettings, cluster_model_table
-from audience.frames import kept_fit, to_pandas
+from audience.clustering import ClusterSettings, cluster_model_table, read_eligible
+from audience.frames import kept_or_refitted, to_pandas
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    fit_id, stored = kept_fit(dbt.ref("int_model_fits"), "clusters", session, dbt.this)
-    if stored is not None:
-        return stored
     settings = ClusterSettings.from_config(dbt.config.get("cluster_settings"))
-    # a fixed row order, so the seeded sample is the same on the same data
-    eligible = to_pandas(dbt.ref("int_customer_features"), where="has_sufficient_data", order_by=["customer_id"])
-    k_search = to_pandas(dbt.ref("int_cluster_k_search"), ["k", "is_chosen_k"])
-    rows = cluster_model_table(eligible, k_search, settings)
-    rows["fit_id"] = fit_id
-    return rows
+
+    def fit():
+        k_search = to_pandas(dbt.ref("int_cluster_k_search"), ["k", "is_chosen_k"])
+        return cluster_model_table(read_eligible(dbt.ref("int_customer_features")), k_search, settings)
+
+    return kept_or_refitted(dbt.ref("int_model_fits"), "clusters", session, dbt.this, fit)

@@ -4,18 +4,16 @@ Kept between refits: while its stored rows carry the propensity family's current
 them as they are, and customer_propensity scores everyone with them (doc block `model_fits`).
 """
 
-from audience.frames import kept_fit, to_pandas
+from audience.frames import kept_or_refitted, to_pandas
 from audience.propensity import PropensitySettings, read_snapshots, scoring_models_table, typed_scoring_models
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    fit_id, stored = kept_fit(dbt.ref("int_model_fits"), "propensity", session, dbt.this)
-    if stored is not None:
-        return typed_scoring_models(stored)
-    snapshots = read_snapshots(dbt.ref("int_customer_feature_snapshots"), "snapshot_number > 0")  # the past ones
-    evaluation = to_pandas(dbt.ref("int_propensity_validation"))
     settings = PropensitySettings.from_config(dbt.config.get("propensity_settings"))
-    models = scoring_models_table(snapshots, evaluation, settings)
-    models["fit_id"] = fit_id
-    return models
+
+    def fit():
+        snapshots = read_snapshots(dbt.ref("int_customer_feature_snapshots"), "snapshot_number > 0")  # the past ones
+        return scoring_models_table(snapshots, to_pandas(dbt.ref("int_propensity_validation")), settings)
+
+    return kept_or_refitted(dbt.ref("int_model_fits"), "propensity", session, dbt.this, fit, typed=typed_scoring_models)

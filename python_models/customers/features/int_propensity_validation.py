@@ -4,17 +4,17 @@ Kept between refits: while its stored rows carry the propensity family's current
 them as they are (doc block `model_fits`).
 """
 
-from audience.frames import kept_fit
+from audience.frames import kept_or_refitted
 from audience.propensity import PropensitySettings, read_snapshots, typed_validation, validation_table
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    fit_id, stored = kept_fit(dbt.ref("int_model_fits"), "propensity", session, dbt.this)
-    if stored is not None:
-        return typed_validation(stored)
-    # labelled snapshots only
-    snapshots = read_snapshots(dbt.ref("int_customer_feature_snapshots"), "has_purchase_label or has_engagement_label")
-    validation = validation_table(snapshots, PropensitySettings.from_config(dbt.config.get("propensity_settings")))
-    validation["fit_id"] = fit_id
-    return validation
+    settings = PropensitySettings.from_config(dbt.config.get("propensity_settings"))
+
+    def fit():
+        # labelled snapshots only
+        labelled = "has_purchase_label or has_engagement_label"
+        return validation_table(read_snapshots(dbt.ref("int_customer_feature_snapshots"), labelled), settings)
+
+    return kept_or_refitted(dbt.ref("int_model_fits"), "propensity", session, dbt.this, fit, typed=typed_validation)

@@ -4,23 +4,22 @@ Kept between refits: while its stored rows carry the product_similarities family
 it returns them as they are, and recommendations are scored from them (doc block `model_fits`).
 """
 
-from audience.frames import kept_fit, to_pandas
+from audience.frames import kept_or_refitted, to_pandas
 from audience.recommend import product_similarity_table
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    fit_id, stored = kept_fit(dbt.ref("int_model_fits"), "product_similarities", session, dbt.this)
-    if stored is not None:
-        return stored
-    interactions = to_pandas(
-        dbt.ref("int_customer_product_interactions"), ["customer_key", "product_id", "interaction_strength"]
-    )
-    similarities = product_similarity_table(
-        interactions,
-        int(dbt.config.get("recommendation_neighbours")),
-        min_co_customers=int(dbt.config.get("recommendation_min_co_customers")),
-        shrinkage=float(dbt.config.get("recommendation_similarity_shrinkage")),
-    )
-    similarities["fit_id"] = fit_id
-    return similarities
+
+    def fit():
+        interactions = to_pandas(
+            dbt.ref("int_customer_product_interactions"), ["customer_key", "product_id", "interaction_strength"]
+        )
+        return product_similarity_table(
+            interactions,
+            int(dbt.config.get("recommendation_neighbours")),
+            min_co_customers=int(dbt.config.get("recommendation_min_co_customers")),
+            shrinkage=float(dbt.config.get("recommendation_similarity_shrinkage")),
+        )
+
+    return kept_or_refitted(dbt.ref("int_model_fits"), "product_similarities", session, dbt.this, fit)
