@@ -158,7 +158,7 @@
         {{ return("null") }}
     {%- endif -%}
     {%- set value = run_query('select ' ~ column ~ ' from ' ~ ref('int_as_of_date')).columns[0].values()[0] -%}
-    {%- set type = dbt.type_timestamp() if column == 'as_of_at' else 'date' -%}
+    {%- set type = dbt.type_timestamp() if column in ('as_of_at', 'as_of_cutoff_at') else 'date' -%}
     {{ return("cast('" ~ value ~ "' as " ~ type ~ ")") }}
 {%- endmacro %}
 
@@ -194,4 +194,41 @@
         or campaign_id in (select campaign_id from {{ ref('int_campaigns_validated') }} where {{ loaded_since(window_start) }})
     )
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+    Pre-hook of a row-level model merged by key from an upstream model
+    whose rows are loaded in order (e.g. a fact view): removes the stored
+    rows of every key upstream loaded since this model's window start, and
+    every row at or after the as-of cut-off (`cutoff_column`: a date moved
+    back). The run then inserts again what those keys give now, so a key
+    whose new delivery no longer qualifies (another event type, after the
+    cut-off) leaves no stale row behind. The window start is computed before
+    the delete, as the model's own query computes it when it compiles.
+-#}
+{% macro delete_reloaded_keys(key, upstream, cutoff_column) -%}
+    {%- if execute and is_incremental() -%}
+    {%- set window_start = reload_window_start() -%}
+    {%- do run_query('delete from ' ~ this ~ ' where ' ~ cutoff_column ~ ' >= ' ~ as_of_literal('as_of_cutoff_at')) -%}
+    {{ delete_rows_with_keys_in(key, 'select ' ~ key ~ ' from ' ~ upstream ~ ' where ' ~ loaded_since(window_start)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    A statement deleting this model's rows whose `key` the query returns.
+    Delta's DELETE takes no subquery: on Spark a MERGE deletes the matches.
+-#}
+{% macro delete_rows_with_keys_in(key, query) -%}
+    {{ return(adapter.dispatch('delete_rows_with_keys_in', 'audience_warehouse')(key, query)) }}
+{%- endmacro %}
+
+{% macro default__delete_rows_with_keys_in(key, query) -%}
+    delete from {{ this }} where {{ key }} in ({{ query }})
+{%- endmacro %}
+
+{% macro spark__delete_rows_with_keys_in(key, query) -%}
+    merge into {{ this }} as stored
+    using (select distinct {{ key }} from ({{ query }}) as keys) as incoming
+    on stored.{{ key }} = incoming.{{ key }}
+    when matched then delete
 {%- endmacro %}

@@ -51,6 +51,7 @@ INCREMENTAL_INTERMEDIATES = [
     "int_email_recipients",
     "int_web_visitors",
     "int_email_messages_aggregated",
+    "int_customer_product_events",
 ]
 # The kept fits' tables and what scores with them: equal to a full refresh that keeps the same fits.
 KEPT_FITS = [
@@ -114,6 +115,9 @@ class History:
     moved_account_orders: int
     snapshot_dates: dict[str, pd.DataFrame]
     model_fits: dict[str, pd.DataFrame]
+    relinked_browser: str
+    relinked_events: int
+    relinked_to: int
 
 
 def extract(root: Path, end: date) -> Path:
@@ -182,6 +186,16 @@ def change_account_email(raw: Path, shop_customer_id: int, email: str, loaded_at
     )
 
 
+def log_in_on_browser(raw: Path, anonymous_id: str, email: str, occurred_at: str, loaded_at: str) -> None:
+    """Someone else logs in on a browser: its latest login, so its anonymous browsing becomes theirs."""
+    append_raw_row(
+        raw,
+        "web_events",
+        f"'web_relink_{anonymous_id}', 'ses_relink_{anonymous_id}', '{anonymous_id}', '{email}', 'page_view', null, "
+        f"'/account', null, 'desktop', '{occurred_at}', timestamp '{loaded_at} 10:00:00'",
+    )
+
+
 def deliver_campaign(raw: Path, campaign_id: str, loaded_at: str) -> None:
     """A campaign row the ESP delivers late: its events were loaded (and quarantined as orphans) before it."""
     append_raw_row(
@@ -245,11 +259,38 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     ).iloc[0]
     moved_email = f"moved.{account.shop_customer_id}@example.org"
 
+    # A browser with the most attributed product events on day 1 is logged into by another customer on day 2.
+    browser = read(
+        incremental,
+        f"""
+        select anonymous_id, any_value(customer_key) as customer_key, count(*) as events
+        from intermediate.int_customer_product_events
+        where customer_key <> {victim.customer_key}
+            and anonymous_id not in (
+                select anonymous_id from intermediate.int_web_events_validated
+                where customer_key = {victim.customer_key} and anonymous_id is not null
+            )
+        group by anonymous_id
+        order by events desc, anonymous_id
+        limit 1
+        """,
+    ).iloc[0]
+    new_owner = read(
+        incremental,
+        f"""
+        select email, customer_key from marts.customers
+        where customer_key not in ({victim.customer_key}, {browser.customer_key}) and email is not null
+        order by customer_id
+        limit 1
+        """,
+    ).iloc[0]
+
     day_2 = DAY_1 + timedelta(days=1)
     raw = extract(root, day_2)
     request_erasure(raw, victim.email, day_2.isoformat())
     deliver_campaign(raw, orphans.campaign_id, day_2.isoformat())
     change_account_email(raw, int(account.shop_customer_id), moved_email, day_2.isoformat())
+    log_in_on_browser(raw, browser.anonymous_id, new_owner.email, f"{day_2.isoformat()}T23:59:59Z", day_2.isoformat())
     build(raw, incremental, root)
     snapshot_dates["day_2"] = read(incremental, SNAPSHOT_DATES_SQL)
     model_fits["day_2"] = read(incremental, MODEL_FITS_SQL)
@@ -267,6 +308,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     request_erasure(raw, victim.email, day_2.isoformat())
     deliver_campaign(raw, orphans.campaign_id, day_2.isoformat())
     change_account_email(raw, int(account.shop_customer_id), moved_email, day_2.isoformat())
+    log_in_on_browser(raw, browser.anonymous_id, new_owner.email, f"{day_2.isoformat()}T23:59:59Z", day_2.isoformat())
     build(raw, incremental, root)
     snapshot_dates["day_32"] = read(incremental, SNAPSHOT_DATES_SQL)
     model_fits["day_32"] = read(incremental, MODEL_FITS_SQL)
@@ -309,6 +351,9 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
         int(account.orders),
         snapshot_dates,
         model_fits,
+        browser.anonymous_id,
+        int(browser.events),
+        int(new_owner.customer_key),
     )
 
 
@@ -371,6 +416,43 @@ def test_an_account_email_change_moves_its_older_orders(history: History) -> Non
     assert history.moved_account_orders > 0
     for warehouse in (history.incremental_day_2, history.full_day_2):
         assert read(warehouse, sql).n[0] == history.moved_account_orders
+
+
+def test_a_new_login_moves_a_browsers_product_events(history: History) -> None:
+    """Guards the equality test: a browser's events, stored for its owner on day 1, belong to its new login on day 2."""
+    sql = f"""
+        select count(*) as n, count(*) filter (where customer_key <> {history.relinked_to}) as others
+        from intermediate.int_customer_product_events
+        where anonymous_id = '{history.relinked_browser}'
+        """
+    assert history.relinked_events > 0
+    for warehouse in (history.incremental_day_2, history.full_day_2, history.incremental):
+        counts = read(warehouse, sql).iloc[0]
+        assert counts.n >= history.relinked_events
+        assert counts.others == 0
+
+
+# The model's definition, restated: every clean product event of a browser with a login, before the cut-off.
+ATTRIBUTED_EVENTS_SQL = """
+    select
+        events.web_event_id, visitors.last_login_customer_key as customer_key, events.anonymous_id,
+        events.session_id, events.product_id, events.event_type, events.occurred_at, events._loaded_at
+    from marts.fct_web_events as events
+    inner join intermediate.int_web_visitors as visitors using (anonymous_id)
+    cross join intermediate.int_as_of_date as as_of
+    where events.event_type in ('product_view', 'add_to_cart')
+        and visitors.last_login_customer_key is not null
+        and events.occurred_at < as_of.as_of_cutoff_at
+"""
+
+
+def test_incremental_product_events_are_every_attributed_event(history: History) -> None:
+    """After each incremental build (day 2; day 32, a cut-off 30 days on) the stored rows are the definition's."""
+    for warehouse in (history.incremental_day_2, history.incremental):
+        stored = read(warehouse, "select * from intermediate.int_customer_product_events")
+        expected = read(warehouse, ATTRIBUTED_EVENTS_SQL)
+        assert len(expected) > 0
+        pd.testing.assert_frame_equal(sorted_rows(expected), sorted_rows(stored[expected.columns]), check_dtype=False)
 
 
 def test_a_late_campaign_frees_its_orphaned_events(history: History) -> None:
