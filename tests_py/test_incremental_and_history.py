@@ -118,6 +118,7 @@ class History:
     relinked_browser: str
     relinked_events: int
     relinked_to: int
+    product_events: dict[str, tuple[pd.DataFrame, pd.DataFrame]]
 
 
 def extract(root: Path, end: date) -> Path:
@@ -204,6 +205,26 @@ def deliver_campaign(raw: Path, campaign_id: str, loaded_at: str) -> None:
         f"'{campaign_id}', 'Late campaign', 'Delivered late', null, null, 'promotional', "
         f"'{loaded_at}T08:00:00Z', timestamp '{loaded_at} 10:00:00'",
     )
+
+
+# The model's definition, restated: every clean product event of a browser with a login, before the cut-off.
+ATTRIBUTED_EVENTS_SQL = """
+    select
+        events.web_event_id, visitors.last_login_customer_key as customer_key, events.anonymous_id,
+        events.session_id, events.product_id, events.event_type, events.occurred_at, events._loaded_at
+    from marts.fct_web_events as events
+    inner join intermediate.int_web_visitors as visitors using (anonymous_id)
+    cross join intermediate.int_as_of_date as as_of
+    where events.event_type in ('product_view', 'add_to_cart')
+        and visitors.last_login_customer_key is not null
+        and events.occurred_at < as_of.as_of_cutoff_at
+"""
+
+
+def attributed_events(warehouse: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """int_customer_product_events as stored, and as its definition gives it on the same warehouse."""
+    expected = read(warehouse, ATTRIBUTED_EVENTS_SQL)
+    return read(warehouse, "select * from intermediate.int_customer_product_events")[expected.columns], expected
 
 
 @pytest.fixture(scope="module")
@@ -324,6 +345,15 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     files["day_32_again"] = change_log_files(incremental)
     build(raw, incremental, root, export_days=SHORT_EXPORT_DAYS)
     files["day_32_short_window"] = change_log_files(incremental)
+    product_events = {"day_2": attributed_events(incremental_day_2), "day_32": attributed_events(incremental)}
+    # the as-of date pinned 12 days back, then released: the cut-off moves back, then forward over events
+    # loaded long before the window start
+    rewound = root / "rewound.duckdb"
+    shutil.copyfile(incremental, rewound)
+    build(raw, rewound, root, variables={"as_of_date": (day_2 + timedelta(days=18)).isoformat()})
+    product_events["as_of_moved_back"] = attributed_events(rewound)
+    build(raw, rewound, root)
+    product_events["as_of_moved_forward"] = attributed_events(rewound)
     # a var the fit depends on changes: a copy of the warehouse is refitted on the same day
     refit = root / "refit.duckdb"
     shutil.copyfile(incremental, refit)
@@ -354,6 +384,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
         browser.anonymous_id,
         int(browser.events),
         int(new_owner.customer_key),
+        product_events,
     )
 
 
@@ -432,27 +463,12 @@ def test_a_new_login_moves_a_browsers_product_events(history: History) -> None:
         assert counts.others == 0
 
 
-# The model's definition, restated: every clean product event of a browser with a login, before the cut-off.
-ATTRIBUTED_EVENTS_SQL = """
-    select
-        events.web_event_id, visitors.last_login_customer_key as customer_key, events.anonymous_id,
-        events.session_id, events.product_id, events.event_type, events.occurred_at, events._loaded_at
-    from marts.fct_web_events as events
-    inner join intermediate.int_web_visitors as visitors using (anonymous_id)
-    cross join intermediate.int_as_of_date as as_of
-    where events.event_type in ('product_view', 'add_to_cart')
-        and visitors.last_login_customer_key is not null
-        and events.occurred_at < as_of.as_of_cutoff_at
-"""
-
-
-def test_incremental_product_events_are_every_attributed_event(history: History) -> None:
-    """After each incremental build (day 2; day 32, a cut-off 30 days on) the stored rows are the definition's."""
-    for warehouse in (history.incremental_day_2, history.incremental):
-        stored = read(warehouse, "select * from intermediate.int_customer_product_events")
-        expected = read(warehouse, ATTRIBUTED_EVENTS_SQL)
-        assert len(expected) > 0
-        pd.testing.assert_frame_equal(sorted_rows(expected), sorted_rows(stored[expected.columns]), check_dtype=False)
+@pytest.mark.parametrize("state", ["day_2", "day_32", "as_of_moved_back", "as_of_moved_forward"])
+def test_incremental_product_events_are_every_attributed_event(history: History, state: str) -> None:
+    """After each incremental build, the cut-off 30 days on or moved back and forth, the rows are the definition's."""
+    stored, expected = history.product_events[state]
+    assert len(expected) > 0
+    pd.testing.assert_frame_equal(sorted_rows(expected), sorted_rows(stored), check_dtype=False)
 
 
 def test_a_late_campaign_frees_its_orphaned_events(history: History) -> None:
