@@ -76,7 +76,9 @@ browsers as (
 recent_browsers as (
 
     -- a browser's owner changes only with a login loaded since the window
-    -- start, which moves the browser's _loaded_at into the window
+    -- start, which moves the browser's _loaded_at into the window. Reads
+    -- the ref, not the web_visitors CTE, as fct_web_sessions does: DuckDB
+    -- materializes a CTE that is read twice
     select anonymous_id
     from {{ ref('int_web_visitors') }}
     where {{ loaded_since(window_start) }}
