@@ -457,7 +457,7 @@ def test_a_new_login_moves_a_browsers_product_events(history: History) -> None:
         where anonymous_id = '{history.relinked_browser}'
         """
     assert history.relinked_events > 0
-    for warehouse in (history.incremental_day_2, history.full_day_2, history.incremental):
+    for warehouse in (history.incremental_day_2, history.full_day_2):
         counts = read(warehouse, sql).iloc[0]
         assert counts.n >= history.relinked_events
         assert counts.others == 0
