@@ -52,6 +52,7 @@ INCREMENTAL_INTERMEDIATES = [
     "int_web_visitors",
     "int_email_messages_aggregated",
     "int_customer_product_events",
+    "int_customer_product_interactions",
 ]
 # The kept fits' tables and what scores with them: equal to a full refresh that keeps the same fits.
 KEPT_FITS = [
@@ -119,6 +120,8 @@ class History:
     relinked_events: int
     relinked_to: int
     product_events: dict[str, tuple[pd.DataFrame, pd.DataFrame]]
+    interactions: dict[str, tuple[pd.DataFrame, pd.DataFrame]]
+    catalog_product: int
 
 
 def extract(root: Path, end: date) -> Path:
@@ -225,6 +228,59 @@ def attributed_events(warehouse: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """int_customer_product_events as stored, and as its definition gives it on the same warehouse."""
     expected = read(warehouse, ATTRIBUTED_EVENTS_SQL)
     return read(warehouse, "select * from intermediate.int_customer_product_events")[expected.columns], expected
+
+
+# int_customer_product_interactions' definition, restated: per customer and recommendable product, the orders
+# among the purchases that hold it and the attributed product events; weights as in dbt_project.yml's vars.
+INTERACTIONS_SQL = """
+    with
+    recommendable as (select product_id from intermediate.int_recommendable_products),
+    bought as (
+        select purchases.customer_key, lines.product_id, count(distinct purchases.order_id) as purchase_count,
+            max(purchases.purchased_at) as last_at, max(lines._loaded_at) as loaded_at
+        from intermediate.int_customer_purchases as purchases
+        inner join marts.fct_order_items as lines using (order_id)
+        where lines.product_id in (select product_id from recommendable)
+        group by all
+    ),
+    viewed as (
+        select customer_key, product_id, count(*) as view_count, max(occurred_at) as last_at,
+            max(_loaded_at) as loaded_at
+        from intermediate.int_customer_product_events
+        where product_id in (select product_id from recommendable)
+        group by all
+    )
+    select
+        customer_key, product_id,
+        coalesce(bought.purchase_count, 0) as purchase_count,
+        coalesce(viewed.view_count, 0) as view_count,
+        {purchase_weight} * coalesce(bought.purchase_count, 0) + {view_weight} * coalesce(viewed.view_count, 0)
+            as interaction_strength,
+        bought.purchase_count is not null as has_purchased,
+        greatest(bought.last_at, viewed.last_at) as last_interacted_at,
+        greatest(bought.loaded_at, viewed.loaded_at) as _loaded_at
+    from bought
+    full outer join viewed using (customer_key, product_id)
+"""
+PROJECT_VARS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+
+
+def stored_and_defined_interactions(warehouse: Path, **weights: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """int_customer_product_interactions as stored, and as its definition gives it on the same warehouse."""
+    purchase_weight = weights.get("purchase_weight", PROJECT_VARS["recommendation_purchase_weight"])
+    view_weight = weights.get("view_weight", PROJECT_VARS["recommendation_view_weight"])
+    expected = read(warehouse, INTERACTIONS_SQL.format(purchase_weight=purchase_weight, view_weight=view_weight))
+    return read(warehouse, "select * from intermediate.int_customer_product_interactions")[expected.columns], expected
+
+
+def redeliver_product(raw: Path, product_id: int, category: str, at: str) -> None:
+    """A new version of a product's row, in ``category``, updated and loaded at ``at`` (UTC)."""
+    append_raw_row(
+        raw,
+        "products",
+        f"product_id, product_name, '{category}', price, '{at.replace(' ', 'T')}Z', timestamp '{at}'",
+        based_on=f"product_id = {product_id}",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -346,20 +402,57 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     build(raw, incremental, root, export_days=SHORT_EXPORT_DAYS)
     files["day_32_short_window"] = change_log_files(incremental)
     product_events = {"day_2": attributed_events(incremental_day_2), "day_32": attributed_events(incremental)}
+    interactions = {
+        "day_2": stored_and_defined_interactions(incremental_day_2),
+        "day_32": stored_and_defined_interactions(incremental),
+    }
     # the as-of date pinned 12 days back, then released: the cut-off moves back, then forward over events
     # loaded long before the window start
     rewound = root / "rewound.duckdb"
     shutil.copyfile(incremental, rewound)
     build(raw, rewound, root, variables={"as_of_date": (day_2 + timedelta(days=18)).isoformat()})
     product_events["as_of_moved_back"] = attributed_events(rewound)
+    interactions["as_of_moved_back"] = stored_and_defined_interactions(rewound)
     build(raw, rewound, root)
     product_events["as_of_moved_forward"] = attributed_events(rewound)
+    interactions["as_of_moved_forward"] = stored_and_defined_interactions(rewound)
     # a var the fit depends on changes: a copy of the warehouse is refitted on the same day
     refit = root / "refit.duckdb"
     shutil.copyfile(incremental, refit)
     build(raw, refit, root, variables={"propensity_purchase_window_days": 21})
     snapshot_dates["day_32_new_window"] = read(refit, SNAPSHOT_DATES_SQL)
     model_fits["day_32_new_window"] = read(refit, MODEL_FITS_SQL)
+    # the interaction strength's weights change (vars): every stored strength is another now
+    reweighted = root / "reweighted.duckdb"
+    shutil.copyfile(incremental, reweighted)
+    build(raw, reweighted, root, variables={"recommendation_purchase_weight": 5})
+    interactions["new_weights"] = stored_and_defined_interactions(reweighted, purchase_weight=5)
+    # the recommendable product with the most buyers moves to a category that is not merchandise, then back: it
+    # leaves the catalog, then joins it again with its buyers and viewers (in a copy of the raw extract)
+    catalog_raw = root / "raw_catalog"
+    shutil.copytree(raw, catalog_raw)
+    product = read(
+        incremental,
+        """
+        select lines.product_id, any_value(products.product_category) as product_category
+        from intermediate.int_customer_purchases as purchases
+        inner join marts.fct_order_items as lines using (order_id)
+        inner join intermediate.int_recommendable_products as products using (product_id)
+        group by lines.product_id
+        order by count(distinct purchases.customer_key) desc, lines.product_id
+        limit 1
+        """,
+    ).iloc[0]
+    day_32 = day_2 + timedelta(days=30)
+    recatalogued = root / "recatalogued.duckdb"
+    shutil.copyfile(incremental, recatalogued)
+    redeliver_product(catalog_raw, int(product.product_id), "gift_cards", f"{day_32} 10:00:00")
+    build(catalog_raw, recatalogued, root)
+    interactions["product_left_catalog"] = stored_and_defined_interactions(recatalogued)
+    redeliver_product(catalog_raw, int(product.product_id), product.product_category, f"{day_32} 11:00:00")
+    build(catalog_raw, recatalogued, root)
+    interactions["product_rejoined_catalog"] = stored_and_defined_interactions(recatalogued)
+    catalog_product = int(product.product_id)
     return History(
         root,
         incremental,
@@ -385,6 +478,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
         int(browser.events),
         int(new_owner.customer_key),
         product_events,
+        interactions,
+        catalog_product,
     )
 
 
@@ -469,6 +564,35 @@ def test_incremental_product_events_are_every_attributed_event(history: History,
     stored, expected = history.product_events[state]
     assert len(expected) > 0
     pd.testing.assert_frame_equal(sorted_rows(expected), sorted_rows(stored), check_dtype=False)
+
+
+INTERACTION_STATES = [
+    "day_2",
+    "day_32",
+    "as_of_moved_back",
+    "as_of_moved_forward",
+    "new_weights",
+    "product_left_catalog",
+    "product_rejoined_catalog",
+]
+
+
+@pytest.mark.parametrize("state", INTERACTION_STATES)
+def test_incremental_interactions_are_their_definition(history: History, state: str) -> None:
+    """After each incremental build (orders and browsers moved, the cut-off moved back and forth, new weights, a
+    product out of the recommendable catalog and back), the rows are the definition's, computed on the same data."""
+    stored, expected = history.interactions[state]
+    assert len(expected) > 0
+    pd.testing.assert_frame_equal(sorted_rows(expected), sorted_rows(stored), check_dtype=False)
+
+
+def test_the_catalog_change_takes_a_product_out_and_back(history: History) -> None:
+    """Guards the catalog states above: the product has rows before, none while out, rows again once back."""
+    product = history.catalog_product
+    held = {state: set(history.interactions[state][0]["product_id"]) for state in INTERACTION_STATES}
+    assert product in held["day_32"]
+    assert product not in held["product_left_catalog"]
+    assert product in held["product_rejoined_catalog"]
 
 
 def test_a_late_campaign_frees_its_orphaned_events(history: History) -> None:

@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_product_interactions() }}",
+        post_hook=erasure_hook({'customer_key': 'customer_key'})
+    )
+}}
+
 {#-
     How strongly each customer has interacted with each product up to the
     as-of cut-off: purchases (orders that count as purchases, see
@@ -5,13 +15,45 @@
     Anonymous browsing counts for the customer its browser is linked to
     (int_customer_product_events). Only recommendable products
     (int_recommendable_products).
+
+    Incremental by customer: the pre-hook (delete_changed_product_interactions)
+    removes the rows of every customer whose interactions can have changed,
+    and a run computes the customers with purchases or product events that
+    the table then holds no row for. The pre-hook reads the models below.
 -#}
 
+-- depends_on: {{ ref('int_as_of_date') }}
+-- depends_on: {{ ref('int_web_visitors') }}
+-- depends_on: {{ ref('fct_orders') }}
+-- depends_on: {{ ref('int_orders_validated') }}
+-- depends_on: {{ ref('int_order_items_validated') }}
+-- depends_on: {{ ref('int_shop_customers_validated') }}
+
 with
+
+{% if is_incremental() %}
+customers_to_compute as (
+
+    -- reads the refs, not the CTEs below: DuckDB materializes a CTE that is
+    -- read twice
+    select customer_key
+    from (
+        select customer_key from {{ ref('int_customer_purchases') }}
+        union
+        select customer_key from {{ ref('int_customer_product_events') }}
+    ) as customers_with_interactions
+    except
+    select customer_key from {{ this }}
+
+),
+{% endif %}
 
 purchases as (
 
     select * from {{ ref('int_customer_purchases') }}
+    {%- if is_incremental() %}
+    where customer_key in (select customer_key from customers_to_compute)
+    {%- endif %}
 
 ),
 
@@ -24,6 +66,9 @@ order_items as (
 web_events as (
 
     select * from {{ ref('int_customer_product_events') }}
+    {%- if is_incremental() %}
+    where customer_key in (select customer_key from customers_to_compute)
+    {%- endif %}
 
 ),
 
@@ -40,7 +85,8 @@ purchased_products as (
         order_items.product_id,
         count(distinct purchases.order_id) as purchase_count,
         0 as view_count,
-        max(purchases.purchased_at) as last_interacted_at
+        max(purchases.purchased_at) as last_interacted_at,
+        max(order_items._loaded_at) as _loaded_at
 
     from purchases
     inner join order_items
@@ -56,7 +102,8 @@ viewed_products as (
         product_id,
         0 as purchase_count,
         count(*) as view_count,
-        max(occurred_at) as last_interacted_at
+        max(occurred_at) as last_interacted_at,
+        max(_loaded_at) as _loaded_at
 
     from web_events
     where product_id is not null
@@ -88,10 +135,10 @@ final as (
         product_id,
         sum(purchase_count) as purchase_count,
         sum(view_count) as view_count,
-        {{ var('recommendation_purchase_weight') }} * sum(purchase_count)
-            + {{ var('recommendation_view_weight') }} * sum(view_count) as interaction_strength,
+        {{ interaction_strength('sum(purchase_count)', 'sum(view_count)') }} as interaction_strength,
         sum(purchase_count) > 0 as has_purchased,
-        max(last_interacted_at) as last_interacted_at
+        max(last_interacted_at) as last_interacted_at,
+        max(_loaded_at) as _loaded_at
 
     from recommendable_interactions
     group by customer_key, product_id
