@@ -215,20 +215,23 @@
 {%- endmacro %}
 
 {#-
-    A statement deleting this model's rows whose `key` the query returns.
-    Delta's DELETE takes no subquery: on Spark a MERGE deletes the matches.
+    A statement deleting the rows of `relation` (this model's by default)
+    whose key the query returns: `keys` is a column or a list of columns, and
+    the query returns them by those names. Delta's DELETE takes no subquery:
+    on Spark a MERGE deletes the matches.
 -#}
-{% macro delete_rows_with_keys_in(key, query) -%}
-    {{ return(adapter.dispatch('delete_rows_with_keys_in', 'audience_warehouse')(key, query)) }}
+{% macro delete_rows_with_keys_in(keys, query, relation=none) -%}
+    {%- set keys = [keys] if keys is string else keys -%}
+    {{ return(adapter.dispatch('delete_rows_with_keys_in', 'audience_warehouse')(keys, query, relation if relation is not none else this)) }}
 {%- endmacro %}
 
-{% macro default__delete_rows_with_keys_in(key, query) -%}
-    delete from {{ this }} where {{ key }} in ({{ query }})
+{% macro default__delete_rows_with_keys_in(keys, query, relation) -%}
+    delete from {{ relation }} where ({{ keys | join(', ') }}) in ({{ query }})
 {%- endmacro %}
 
-{% macro spark__delete_rows_with_keys_in(key, query) -%}
-    merge into {{ this }} as stored
-    using (select distinct {{ key }} from ({{ query }}) as keys) as incoming
-    on stored.{{ key }} = incoming.{{ key }}
+{% macro spark__delete_rows_with_keys_in(keys, query, relation) -%}
+    merge into {{ relation }} as stored
+    using (select distinct {{ keys | join(', ') }} from ({{ query }}) as keys) as incoming
+    on {% for key in keys %}stored.{{ key }} = incoming.{{ key }}{{ ' and ' if not loop.last }}{% endfor %}
     when matched then delete
 {%- endmacro %}

@@ -64,17 +64,16 @@
 
 {#-
     Delta's DELETE takes no subquery: on Spark each identity's rows go by a
-    MERGE that deletes the matches, one statement per identity (the last is
-    the hook's own statement).
+    MERGE that deletes the matches (delete_rows_with_keys_in), one statement
+    per identity (the last is the hook's own statement).
 -#}
 {% macro spark__delete_erased_rows(columns) -%}
     {%- set statements = [] -%}
     {%- for identity, column in columns.items() -%}
-        {%- do statements.append(
-            'merge into ' ~ this ~ ' as stored using (select distinct ' ~ identity ~ ' as erased_value from '
-            ~ ref('int_erased_identities') ~ ' where ' ~ identity ~ ' is not null) as erased'
-            ~ ' on stored.' ~ column ~ ' = erased.erased_value when matched then delete'
-        ) -%}
+        {%- set erased -%}
+            select {{ identity }} as {{ column }} from {{ ref('int_erased_identities') }} where {{ identity }} is not null
+        {%- endset -%}
+        {%- do statements.append(delete_rows_with_keys_in(column, erased)) -%}
     {%- endfor -%}
     {%- if execute -%}
         {%- for statement in statements[:-1] -%}

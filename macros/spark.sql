@@ -113,14 +113,7 @@
     {%- set keys = [unique_key] if unique_key is string else unique_key -%}
     {%- set staged = target.incorporate(path={'identifier': target.identifier ~ '__dbt_staged'}) -%}
     {%- do run_query('create or replace table ' ~ staged ~ ' using delta as select * from ' ~ source) -%}
-    {%- set matches = [] -%}
-    {%- for key in keys -%}
-        {%- do matches.append('stored.' ~ key ~ ' = incoming.' ~ key) -%}
-    {%- endfor -%}
-    {%- do run_query(
-        'merge into ' ~ target ~ ' as stored using (select distinct ' ~ keys | join(', ') ~ ' from ' ~ staged
-        ~ ') as incoming on ' ~ matches | join(' and ') ~ ' when matched then delete'
-    ) -%}
+    {%- do run_query(delete_rows_with_keys_in(keys, 'select * from ' ~ staged, target)) -%}
     insert into {{ target }} select * from {{ staged }}
 {% endmacro %}
 
