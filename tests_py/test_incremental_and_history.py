@@ -122,6 +122,7 @@ class History:
     product_events: dict[str, tuple[pd.DataFrame, pd.DataFrame]]
     interactions: dict[str, tuple[pd.DataFrame, pd.DataFrame]]
     catalog_product: int
+    quiet_account_rows: int
 
 
 def extract(root: Path, end: date) -> Path:
@@ -453,6 +454,42 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     build(catalog_raw, recatalogued, root)
     interactions["product_rejoined_catalog"] = stored_and_defined_interactions(recatalogued)
     catalog_product = int(product.product_id)
+    # then the account of a buyer with nothing loaded for days changes its email: only the orders' earlier
+    # deliveries name the customer their interactions move from
+    quiet_account = read(
+        recatalogued,
+        """
+        select orders.shop_customer_id
+        from marts.fct_orders as orders
+        inner join intermediate.int_customer_product_interactions as interactions
+            on orders.customer_key = interactions.customer_key and interactions.has_purchased
+        where orders.shop_customer_id is not null
+            and orders.customer_key not in (
+                select customer_key from marts.fct_orders
+                where _loaded_at >= (select max(_loaded_at) from marts.fct_orders) - interval 5 day
+                union all
+                select customer_key from intermediate.int_customer_product_events
+                where _loaded_at >= (select max(_loaded_at) from marts.fct_orders) - interval 5 day
+            )
+        group by orders.shop_customer_id
+        order by count(*) desc, orders.shop_customer_id
+        limit 1
+        """,
+    ).shop_customer_id[0]
+    change_account_email(catalog_raw, int(quiet_account), f"quiet.{quiet_account}@example.org", day_32.isoformat())
+    build(catalog_raw, recatalogued, root)
+    interactions["quiet_account_moved"] = stored_and_defined_interactions(recatalogued)
+    quiet_account_rows = int(
+        read(
+            recatalogued,
+            f"""
+            select count(*) as n from intermediate.int_customer_product_interactions
+            where has_purchased and customer_key in (
+                select customer_key from marts.customers where email = 'quiet.{quiet_account}@example.org'
+            )
+            """,
+        ).n[0]
+    )
     return History(
         root,
         incremental,
@@ -480,6 +517,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
         product_events,
         interactions,
         catalog_product,
+        quiet_account_rows,
     )
 
 
@@ -574,13 +612,15 @@ INTERACTION_STATES = [
     "new_weights",
     "product_left_catalog",
     "product_rejoined_catalog",
+    "quiet_account_moved",
 ]
 
 
 @pytest.mark.parametrize("state", INTERACTION_STATES)
 def test_incremental_interactions_are_their_definition(history: History, state: str) -> None:
     """After each incremental build (orders and browsers moved, the cut-off moved back and forth, new weights, a
-    product out of the recommendable catalog and back), the rows are the definition's, computed on the same data."""
+    product out of the recommendable catalog and back, an idle buyer's account moved to a new email), the rows are the
+    definition's, computed on the same data."""
     stored, expected = history.interactions[state]
     assert len(expected) > 0
     pd.testing.assert_frame_equal(sorted_rows(expected), sorted_rows(stored), check_dtype=False)
@@ -593,6 +633,11 @@ def test_the_catalog_change_takes_a_product_out_and_back(history: History) -> No
     assert product in held["day_32"]
     assert product not in held["product_left_catalog"]
     assert product in held["product_rejoined_catalog"]
+
+
+def test_the_quiet_accounts_purchases_move_to_its_new_email(history: History) -> None:
+    """Guards the "quiet_account_moved" state above: the account's orders belong to its new email's customer."""
+    assert history.quiet_account_rows > 0
 
 
 def test_a_late_campaign_frees_its_orphaned_events(history: History) -> None:
