@@ -20,8 +20,11 @@
       another browser);
     - a product stopped (or started) being recommendable, or the weights of
       the interaction strength changed (vars).
-    Everything else an interaction reads is the same by definition. Each
-    condition has a test in tests_py/test_incremental_and_history.py.
+    Everything else an interaction reads is the same by definition.
+    tests_py/test_incremental_and_history.py compares the table with its
+    definition after builds that move an account, a browser and the cut-off
+    (back and forward), change the weights, and take a product out of the
+    catalog and back.
 -#}
 {% macro delete_changed_product_interactions() -%}
     {%- if execute and is_incremental() -%}
