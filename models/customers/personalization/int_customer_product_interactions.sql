@@ -60,6 +60,11 @@ purchases as (
 order_items as (
 
     select * from {{ ref('fct_order_items') }}
+    {%- if is_incremental() %}
+    -- the lines of those customers' orders only: unfiltered, the join behind
+    -- the fact view ran over every order
+    where order_id in (select order_id from purchases)
+    {%- endif %}
 
 ),
 
