@@ -37,6 +37,14 @@
     {%- set latest = "cast('" ~ latest_stored ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
     {%- set cutoff = as_of_literal('as_of_cutoff_at') -%}
     {%- set changed_customers -%}
+        with deliveries_of_orders_loaded_in_window as (
+            -- every delivery of an order delivered again in the window: the
+            -- checkout addresses and shop accounts it ever named
+            select checkout_customer_key, shop_customer_id
+            from {{ ref('int_orders_validated') }}
+            where order_id in (select order_id from {{ ref('int_orders_validated') }} where {{ loaded_since(window_start) }})
+        )
+
         select customer_key
         from {{ ref('int_customer_product_events') }}
         where {{ loaded_since(window_start) }}
@@ -69,8 +77,7 @@
         union all
 
         select checkout_customer_key
-        from {{ ref('int_orders_validated') }}
-        where order_id in (select order_id from {{ ref('int_orders_validated') }} where {{ loaded_since(window_start) }})
+        from deliveries_of_orders_loaded_in_window
 
         union all
 
@@ -80,10 +87,7 @@
             select shop_customer_id from {{ ref('int_shop_customers_validated') }}
             where {{ loaded_since(window_start) }}
             union all
-            select shop_customer_id from {{ ref('int_orders_validated') }}
-            where order_id in (
-                select order_id from {{ ref('int_orders_validated') }} where {{ loaded_since(window_start) }}
-            )
+            select shop_customer_id from deliveries_of_orders_loaded_in_window
         )
 
         union all
