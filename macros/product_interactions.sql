@@ -43,6 +43,11 @@
             select checkout_customer_key, shop_customer_id
             from {{ ref('int_orders_validated') }}
             where order_id in (select order_id from {{ ref('int_orders_validated') }} where {{ loaded_since(window_start) }})
+        ),
+
+        shop_accounts_loaded_in_window as (
+            select shop_customer_id from {{ ref('int_shop_customers_validated') }}
+            where {{ loaded_since(window_start) }}
         )
 
         select customer_key
@@ -69,10 +74,7 @@
                     where {{ loaded_since(window_start) }}
                 )
             )
-            or shop_customer_id in (
-                select shop_customer_id from {{ ref('int_shop_customers_validated') }}
-                where {{ loaded_since(window_start) }}
-            )
+            or shop_customer_id in (select shop_customer_id from shop_accounts_loaded_in_window)
 
         union all
 
@@ -84,8 +86,7 @@
         select customer_key
         from {{ ref('int_shop_customers_validated') }}
         where shop_customer_id in (
-            select shop_customer_id from {{ ref('int_shop_customers_validated') }}
-            where {{ loaded_since(window_start) }}
+            select shop_customer_id from shop_accounts_loaded_in_window
             union all
             select shop_customer_id from deliveries_of_orders_loaded_in_window
         )
